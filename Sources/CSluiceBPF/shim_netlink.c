@@ -49,11 +49,16 @@ static int parse_oif(const char *buf, ssize_t len)
 			continue;
 		const struct rtmsg *rt = NLMSG_DATA(nh);
 		int alen = RTM_PAYLOAD(nh);
+		int oif = -ENOENT;
 		for (const struct rtattr *rta = RTM_RTA(rt); RTA_OK(rta, alen);
 		     rta = RTA_NEXT(rta, alen)) {
+			/* Via a gateway means not a local pod: never claim that interface. */
+			if (rta->rta_type == RTA_GATEWAY || rta->rta_type == RTA_VIA)
+				return -EHOSTUNREACH;
 			if (rta->rta_type == RTA_OIF)
-				return *(const int *)RTA_DATA(rta);
+				oif = *(const int *)RTA_DATA(rta);
 		}
+		return oif;
 	}
 	return -ENOENT;
 }

@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/statfs.h>
+#include <sys/eventfd.h>
+#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -44,7 +47,8 @@ int sluice_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys,
 
 /*
  * Interface index the kernel routes `addr` through in the calling thread's
- * network namespace (netlink RTM_GETROUTE); negative errno on failure.
+ * network namespace (netlink RTM_GETROUTE); negative errno on failure,
+ * -EHOSTUNREACH when the route goes through a gateway (not a local pod).
  * family is AF_INET or AF_INET6, addr 4 or 16 bytes in network order.
  */
 int sluice_route_oif(int family, const void *addr);

@@ -1,0 +1,49 @@
+/// Everything `sluiced` is told on its command line.
+public struct AgentConfiguration: Sendable {
+    public var policyDirectory: String
+    public var bpfObjectDirectory: String
+    public var pinDirectory: String
+    public var metricsAddress: ListenAddress
+    public var nodeName: String
+    public var cgroupPath: String
+    /// Quiet time after a file event before re-reading the directory,
+    /// so editors' write-then-rename bursts are applied once.
+    public var debounce: Duration
+    /// Full re-read and re-sync even without events (drift repair).
+    public var resyncInterval: Duration
+
+    public init(policyDirectory: String, bpfObjectDirectory: String, pinDirectory: String,
+                metricsAddress: ListenAddress, nodeName: String, cgroupPath: String,
+                debounce: Duration = .milliseconds(50), resyncInterval: Duration = .seconds(60)) {
+        self.policyDirectory = policyDirectory
+        self.bpfObjectDirectory = bpfObjectDirectory
+        self.pinDirectory = pinDirectory
+        self.metricsAddress = metricsAddress
+        self.nodeName = nodeName
+        self.cgroupPath = cgroupPath
+        self.debounce = debounce
+        self.resyncInterval = resyncInterval
+    }
+}
+
+/// `host:port`, `:port` (all addresses) or `[v6]:port`.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.host = host.isEmpty ? "::" : host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

@@ -1,0 +1,69 @@
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+/// The running agent: serves HTTP, watches the policy directory and keeps
+/// the datapath in sync until asked to stop. Stopping leaves the pinned maps
+/// and attached programs in place, so enforcement continues without it.
+public struct AgentService: Service {
+    private let configuration: AgentConfiguration
+    private let logger: Logger
+    public let status = AgentStatus()
+
+    public init(configuration: AgentConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let reconciler = try Reconciler(configuration: configuration, status: status, logger: logger)
+        let routes = HTTPRoutes(status: status, metrics: reconciler.exporter)
+        let server = try await HTTPServer(address: configuration.metricsAddress, group: MultiThreadedEventLoopGroup.singleton,
+                                          handler: routes.handle)
+        logger.info("sluiced started", metadata: [
+            "node": "\(configuration.nodeName)", "policyDir": "\(configuration.policyDirectory)",
+            "pinDir": "\(configuration.pinDirectory)", "http": "\(configuration.metricsAddress)",
+            "version": "\(SluiceVersion.current)"])
+        let watcher = try DirectoryWatcher(path: configuration.policyDirectory)
+        await reconciler.reconcile()
+
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await watchLoop(watcher: watcher, reconciler: reconciler) }
+                group.addTask { await resyncLoop(watcher: watcher, reconciler: reconciler) }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            watcher.stop()
+        }
+        await server.close()
+        logger.info("sluiced stopped; pinned maps and attached programs stay in place")
+    }
+
+    /// One reconcile per burst of file events.
+    private func watchLoop(watcher: DirectoryWatcher, reconciler: Reconciler) async {
+        for await _ in watcher.changes {
+            try? await Task.sleep(for: configuration.debounce)
+            await reconciler.reconcile()
+        }
+    }
+
+    /// Periodic full resync; every second while the directory is missing, so
+    /// it is picked up (and watched) as soon as it appears.
+    private func resyncLoop(watcher: DirectoryWatcher, reconciler: Reconciler) async {
+        var wasMissing = !(await reconciler.directoryExists)
+        while !Task.isCancelled {
+            let missing = !(await reconciler.directoryExists)
+            do {
+                try await Task.sleep(for: missing ? .seconds(1) : configuration.resyncInterval)
+            } catch {
+                return
+            }
+            let nowMissing = !(await reconciler.directoryExists)
+            if wasMissing && !nowMissing { watcher.rewatch(path: configuration.policyDirectory) }
+            wasMissing = nowMissing
+            await reconciler.reconcile()
+        }
+    }
+}

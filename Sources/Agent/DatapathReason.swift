@@ -1,0 +1,28 @@
+import CSluiceBPF
+
+/// Readable names of the ABI's reason codes, as exported in metric labels.
+/// The numbers are the ABI's; only the spelling lives here.
+enum DatapathReason {
+    static let labels: [UInt32: String] = [
+        UInt32(SLUICE_REASON_NOT_ENFORCED.rawValue): "not_enforced",
+        UInt32(SLUICE_REASON_POLICY_ALLOWED.rawValue): "policy_allowed",
+        UInt32(SLUICE_REASON_CT_ESTABLISHED.rawValue): "ct_established",
+        UInt32(SLUICE_REASON_CT_REPLY.rawValue): "ct_reply",
+        UInt32(SLUICE_REASON_NOT_IP.rawValue): "not_ip",
+        UInt32(SLUICE_REASON_NO_ENDPOINT.rawValue): "no_endpoint",
+        UInt32(SLUICE_REASON_AUDIT.rawValue): "audit",
+        UInt32(SLUICE_REASON_DROP_POLICY.rawValue): "policy_denied",
+        UInt32(SLUICE_REASON_DROP_MALFORMED.rawValue): "malformed",
+        UInt32(SLUICE_REASON_DROP_FRAGMENT.rawValue): "fragment",
+        UInt32(SLUICE_REASON_DROP_EXT_HEADERS.rawValue): "ipv6_ext_headers",
+        UInt32(SLUICE_REASON_DROP_POLICY_DENY.rawValue): "policy_deny_rule",
+    ]
+
+    static func label(_ reason: UInt32) -> String { labels[reason] ?? "reason_\(reason)" }
+
+    static func isDrop(_ reason: UInt32) -> Bool { reason >= UInt32(SLUICE_REASON_DROP_FIRST.rawValue) }
+
+    static func direction(_ value: UInt32) -> String {
+        value == UInt32(SLUICE_DIR_INGRESS.rawValue) ? "ingress" : "egress"
+    }
+}

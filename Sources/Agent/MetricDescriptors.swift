@@ -1,0 +1,26 @@
+import Prometheus
+
+/// Every metric the agent exports: names and help in one place, because
+/// they are a public interface dashboards and alerts depend on.
+enum MetricDescriptors {
+    static var datapathPackets: MetricNameDescriptor { counter("sluice_datapath_packets",
+        "Packets seen by the pod datapath by direction (from the pod's view), verdict and reason.") }
+    static var datapathBytes: MetricNameDescriptor { counter("sluice_datapath_bytes",
+        "Bytes seen by the pod datapath by direction (from the pod's view), verdict and reason.") }
+    static var reconciles: MetricNameDescriptor { counter("sluice_reconcile", "Reconcile runs of the policy directory by outcome.") }
+    static var buildInfo: MetricNameDescriptor { gauge("sluice_build_info", "Sluice build; the value is always 1.") }
+    static var ready: MetricNameDescriptor { gauge("sluice_ready", "1 once the first full sync succeeded.") }
+    static var endpoints: MetricNameDescriptor { gauge("sluice_endpoints", "Local pods the datapath enforces on.") }
+    static var identities: MetricNameDescriptor { gauge("sluice_identities", "Distinct remote identities in the ipcache.") }
+    static var policies: MetricNameDescriptor { gauge("sluice_policies", "NetworkPolicy objects in force.") }
+    static var mapEntries: MetricNameDescriptor { gauge("sluice_map_entries", "Entries the agent keeps in each BPF map.") }
+    static var manifestFiles: MetricNameDescriptor { gauge("sluice_manifest_files", "Manifest files in the policy directory by state.") }
+
+    private static func counter(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "total", helpText: help)
+    }
+
+    private static func gauge(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+}

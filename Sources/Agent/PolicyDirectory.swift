@@ -1,0 +1,57 @@
+import Foundation
+
+/// The manifest files of the policy directory, as the agent reads them.
+/// Top level only: a Kubernetes ConfigMap mount shows its keys there as
+/// symlinks into `..data`, which is followed because it stays inside.
+struct PolicyDirectory: Sendable {
+    let path: String
+
+    static let extensions: Set<String> = ["yaml", "yml", "json"]
+    /// Files above this size are refused unread (a ConfigMap holds at most 1 MiB).
+    static let maximumFileSize = 8 << 20
+
+    /// Dotfiles, editor swap/backup files and temp files are never manifests.
+    static func isManifestName(_ name: String) -> Bool {
+        guard !name.hasPrefix("."), !name.hasSuffix("~"), !name.hasPrefix("#") else { return false }
+        let ext = (name as NSString).pathExtension.lowercased()
+        return extensions.contains(ext)
+    }
+
+    var exists: Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// Manifest file names, sorted so that planning order never depends on readdir order.
+    func manifestNames() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: path).filter(Self.isManifestName).sorted()
+    }
+
+    enum ReadResult: Sendable {
+        case contents(String)
+        case failure(String)
+    }
+
+    /// Reads one file whole, refusing what is too large, not UTF-8, or a
+    /// symlink that resolves outside the directory.
+    func read(_ name: String) -> ReadResult {
+        let full = path + "/" + name
+        let resolved = (full as NSString).resolvingSymlinksInPath
+        let root = (path as NSString).resolvingSymlinksInPath
+        guard resolved.hasPrefix(root + "/") else {
+            return .failure("symlink leaves the policy directory (points to \(resolved))")
+        }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
+              let size = attributes[.size] as? Int else {
+            return .failure("cannot read file")
+        }
+        guard size <= Self.maximumFileSize else {
+            return .failure("file is \(size) bytes, over the limit of \(Self.maximumFileSize)")
+        }
+        guard let data = FileManager.default.contents(atPath: resolved) else { return .failure("cannot read file") }
+        guard let text = String(data: data, encoding: .utf8), !text.contains("\u{0}") else {
+            return .failure("not UTF-8 text")
+        }
+        return .contents(text)
+    }
+}

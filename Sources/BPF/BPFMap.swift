@@ -1,0 +1,114 @@
+import CSluiceBPF
+import Glibc
+
+/// How an update treats an existing key. `BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`.
+public enum BPFUpdateMode: Sendable {
+    case upsert, createOnly, replaceOnly
+
+    var flags: UInt64 {
+        switch self {
+        case .upsert: UInt64(BPF_ANY)
+        case .createOnly: UInt64(BPF_NOEXIST)
+        case .replaceOnly: UInt64(BPF_EXIST)
+        }
+    }
+}
+
+/// A typed view of one BPF map whose key and value are the C structs of the ABI header.
+public struct BPFMap<Key: BitwiseCopyable, Value: BitwiseCopyable>: Sendable {
+    public let info: BPFMapInfo
+    public let fd: FileDescriptor
+
+    init(info: BPFMapInfo, fd: FileDescriptor) throws(BPFError) {
+        guard Int(info.keySize) == MemoryLayout<Key>.size, Int(info.valueSize) == MemoryLayout<Value>.size,
+              !info.isPerCPU else {
+            throw BPFError(kind: .layoutMismatch, call: "BPFMap.init", subject:
+                "\(info.name): map has key \(info.keySize) B, value \(info.valueSize) B; "
+                + "Swift has \(MemoryLayout<Key>.size) B, \(MemoryLayout<Value>.size) B", errno: EINVAL)
+        }
+        self.info = info
+        self.fd = fd
+    }
+
+    /// Opens a pinned map. `bpf_obj_get`.
+    public init(pinnedAt path: String) throws(BPFError) {
+        let fd = bpf_obj_get(path)
+        guard fd >= 0 else { throw .libbpf(fd, call: "bpf_obj_get", subject: path) }
+        let owned = FileDescriptor(owning: fd)
+        try self.init(info: try BPFMapInfo.of(fd: fd, subject: path), fd: owned)
+    }
+
+    public var name: String { info.name }
+
+    /// `bpf_map_lookup_elem`; nil when the key is absent.
+    public func lookup(_ key: Key) throws(BPFError) -> Value? {
+        var key = key
+        var value = zeroed(Value.self)
+        let ret = bpf_map_lookup_elem(fd.rawValue, &key, &value)
+        if ret == 0 { return value }
+        let error = BPFError.libbpf(ret, call: "bpf_map_lookup_elem", subject: name)
+        if error.errno == ENOENT { return nil }
+        throw error
+    }
+
+    /// `bpf_map_update_elem`.
+    public func update(_ key: Key, _ value: Value, mode: BPFUpdateMode = .upsert) throws(BPFError) {
+        var key = key
+        var value = value
+        let ret = bpf_map_update_elem(fd.rawValue, &key, &value, mode.flags)
+        guard ret == 0 else {
+            var error = BPFError.libbpf(ret, call: "bpf_map_update_elem", subject: name)
+            if error.kind == .mapFull || (error.errno == ENOMEM && info.maxEntries > 0) {
+                error.kind = .mapFull
+                error.subject = "\(name), \(info.maxEntries) entries"
+            }
+            throw error
+        }
+    }
+
+    /// `bpf_map_delete_elem`; false when the key was already absent.
+    @discardableResult
+    public func delete(_ key: Key) throws(BPFError) -> Bool {
+        var key = key
+        let ret = bpf_map_delete_elem(fd.rawValue, &key)
+        if ret == 0 { return true }
+        let error = BPFError.libbpf(ret, call: "bpf_map_delete_elem", subject: name)
+        if error.errno == ENOENT { return false }
+        throw error
+    }
+
+    /// Every key, by walking `bpf_map_get_next_key`. Bounded by the map's capacity
+    /// (plus slack for concurrent inserts) so a map that changes underneath cannot loop forever.
+    public func keys() throws(BPFError) -> [Key] {
+        var keys: [Key] = []
+        var current = zeroed(Key.self)
+        var next = zeroed(Key.self)
+        var ret = bpf_map_get_next_key(fd.rawValue, nil, &next)
+        let limit = Int(info.maxEntries) * 2 + 16
+        while ret == 0 && keys.count < limit {
+            keys.append(next)
+            current = next
+            ret = bpf_map_get_next_key(fd.rawValue, &current, &next)
+        }
+        let error = BPFError.libbpf(ret, call: "bpf_map_get_next_key", subject: name)
+        guard ret == 0 || error.errno == ENOENT else { throw error }
+        return keys
+    }
+
+    /// Every entry; keys deleted between the walk and the lookup are left out.
+    public func entries() throws(BPFError) -> [(key: Key, value: Value)] {
+        var result: [(key: Key, value: Value)] = []
+        for key in try keys() {
+            if let value = try lookup(key) { result.append((key, value)) }
+        }
+        return result
+    }
+}
+
+/// A value with every byte zero: the state C code expects for padding and unused fields.
+public func zeroed<T: BitwiseCopyable>(_ type: T.Type = T.self) -> T {
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.size, alignment: MemoryLayout<T>.alignment)
+    defer { raw.deallocate() }
+    raw.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<T>.size)
+    return raw.load(as: T.self)
+}

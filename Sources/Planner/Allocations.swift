@@ -1,0 +1,45 @@
+/// Numbers the planner hands out and keeps stable from one plan to the next,
+/// so that a change touches only the map entries it must: an endpoint keeps
+/// its id while it exists, an identity class keeps its number while some
+/// address has it, a policy keeps its id while it exists. Numbers are never
+/// reused within an agent's life.
+public struct Allocations: Sendable, Equatable {
+    public private(set) var endpoints: [ObjectRef: UInt32] = [:]
+    public private(set) var identities: [IdentitySignature: UInt32] = [:]
+    public private(set) var policies: [ObjectRef: UInt32] = [:]
+    private var nextEndpoint: UInt32 = 1
+    private var nextIdentity: UInt32 = 256
+    private var nextPolicy: UInt32 = 1
+
+    public init() {}
+
+    mutating func endpoint(_ ref: ObjectRef) -> UInt32 {
+        if let id = endpoints[ref] { return id }
+        defer { nextEndpoint += 1 }
+        endpoints[ref] = nextEndpoint
+        return nextEndpoint
+    }
+
+    mutating func identity(_ signature: IdentitySignature, first: UInt32) -> UInt32 {
+        if let id = identities[signature] { return id }
+        nextIdentity = max(nextIdentity, first)
+        defer { nextIdentity += 1 }
+        identities[signature] = nextIdentity
+        return nextIdentity
+    }
+
+    mutating func policy(_ ref: ObjectRef) -> UInt32 {
+        if let id = policies[ref] { return id }
+        defer { nextPolicy += 1 }
+        policies[ref] = nextPolicy
+        return nextPolicy
+    }
+
+    /// Forgets what the latest plan did not use.
+    mutating func retain(endpoints liveEndpoints: Set<ObjectRef>, identities liveIdentities: Set<IdentitySignature>,
+                         policies livePolicies: Set<ObjectRef>) {
+        endpoints = endpoints.filter { liveEndpoints.contains($0.key) }
+        identities = identities.filter { liveIdentities.contains($0.key) }
+        policies = policies.filter { livePolicies.contains($0.key) }
+    }
+}

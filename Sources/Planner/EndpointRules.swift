@@ -1,0 +1,108 @@
+import CSluiceBPF
+import Model
+
+/// The policy entries of one local pod: for each direction some policy
+/// isolates, every (identity, protocol, port prefix) an allowing rule names.
+struct EndpointRules {
+    let endpointID: UInt32
+    let pod: Pod
+    let cluster: Cluster
+    let identities: [IdentitySignature: UInt32]
+    let allocations: Allocations
+    private(set) var enforcedFlags: UInt32 = 0
+
+    init(endpointID: UInt32, pod: Pod, cluster: Cluster, identities: [IdentitySignature: UInt32],
+         allocations: Allocations) {
+        self.endpointID = endpointID
+        self.pod = pod
+        self.cluster = cluster
+        self.identities = identities
+        self.allocations = allocations
+    }
+
+    /// A rule of one direction, with its peers in the policy's namespace.
+    private struct Rule {
+        var policyID: UInt32
+        var policyNamespace: String
+        var peers: [NetworkPolicyPeer]
+        var ports: [NetworkPolicyPort]
+    }
+
+    mutating func collect(into entries: inout [sluice_policy_key: sluice_policy_value]) {
+        var ingress: [Rule] = []
+        var egress: [Rule] = []
+        var isolatedIngress = false
+        var isolatedEgress = false
+        for (ref, policy) in cluster.policies where ref.namespace == pod.namespace {
+            guard policy.spec.podSelector.matches(pod.labels), let policyID = allocations.policies[ref] else { continue }
+            if policy.spec.isolatesIngress {
+                isolatedIngress = true
+                ingress += policy.spec.ingress.map {
+                    Rule(policyID: policyID, policyNamespace: ref.namespace, peers: $0.from, ports: $0.ports)
+                }
+            }
+            if policy.spec.isolatesEgress {
+                isolatedEgress = true
+                egress += policy.spec.egress.map {
+                    Rule(policyID: policyID, policyNamespace: ref.namespace, peers: $0.to, ports: $0.ports)
+                }
+            }
+        }
+        if isolatedIngress { enforcedFlags |= UInt32(SLUICE_EP_ENFORCE_INGRESS.rawValue) }
+        if isolatedEgress { enforcedFlags |= UInt32(SLUICE_EP_ENFORCE_EGRESS.rawValue) }
+        for rule in ingress { add(rule, direction: SLUICE_DIR_INGRESS, into: &entries) }
+        for rule in egress { add(rule, direction: SLUICE_DIR_EGRESS, into: &entries) }
+    }
+
+    private func add(_ rule: Rule, direction: sluice_direction,
+                     into entries: inout [sluice_policy_key: sluice_policy_value]) {
+        let value = sluice_policy_value(action: UInt16(SLUICE_ACTION_ALLOW.rawValue), flags: 0, policy_id: rule.policyID)
+        for (signature, identity) in identities where matches(rule, signature) {
+            for (prefixBits, proto, port) in portKeys(rule.ports, direction: direction, remote: signature) {
+                var key = zeroedABI(sluice_policy_key.self)
+                key.prefixlen = UInt32(prefixBits)
+                key.endpoint_id = endpointID
+                key.identity = identity
+                key.direction = UInt8(direction.rawValue)
+                key.protocol = proto
+                key.dport = port.bigEndian
+                // Several rules may allow the same thing: the lowest policy id is credited.
+                if let existing = entries[key], existing.policy_id <= value.policy_id { continue }
+                entries[key] = value
+            }
+        }
+    }
+
+    /// An empty peer list allows everyone; otherwise any listed peer must match.
+    private func matches(_ rule: Rule, _ signature: IdentitySignature) -> Bool {
+        rule.peers.isEmpty || rule.peers.contains {
+            signature.peers.contains(PeerKey(policyNamespace: rule.policyNamespace, peer: $0))
+        }
+    }
+
+    /// (LPM prefix length, protocol, first port) triples for a rule's ports.
+    /// Named ports resolve against this pod for ingress and against the
+    /// remote pod (carried in its signature) for egress; unresolved names match nothing.
+    private func portKeys(_ ports: [NetworkPolicyPort], direction: sluice_direction,
+                          remote: IdentitySignature) -> [(Int, UInt8, UInt16)] {
+        if ports.isEmpty { return [(Int(SLUICE_POLICY_PREFIX_ALL_PROTOCOLS), 0, 0)] }
+        let allPorts = Int(SLUICE_POLICY_PREFIX_ALL_PORTS)
+        var keys: [(Int, UInt8, UInt16)] = []
+        for port in ports {
+            let proto = port.protocol.ipProtocolNumber
+            switch port.match {
+            case .all:
+                keys.append((allPorts, proto, 0))
+            case .range(let range):
+                keys += portPrefixes(range).map { (allPorts + $0.bits, proto, $0.port) }
+            case .named(let name):
+                let numbers = direction == SLUICE_DIR_INGRESS
+                    ? pod.spec.containers.flatMap(\.ports)
+                        .filter { $0.name == name && $0.protocol == port.protocol }.map(\.containerPort)
+                    : remote.namedPorts.filter { $0.name == name && $0.protocol == port.protocol }.map(\.port)
+                keys += Set(numbers).sorted().map { (allPorts + 16, proto, $0) }
+            }
+        }
+        return keys
+    }
+}

@@ -1,0 +1,103 @@
+import Model
+
+/// Splits the address space into classes that every policy peer treats alike.
+///
+/// The ipcache gets one prefix per pod address, per ipBlock cidr and except,
+/// and the two default routes. An address's longest matching prefix decides
+/// its class: the listed prefixes containing an address form a chain, and the
+/// longest one determines the whole chain, hence every ipBlock's verdict. Pod
+/// addresses add the selectors that match the pod. Unlike Cilium, ipBlock
+/// therefore applies to pod addresses too, as Kubernetes says it does.
+struct IdentityClasses {
+    private(set) var prefixes: [CIDR: IdentitySignature] = [:]
+
+    var signatures: Set<IdentitySignature> { Set(prefixes.values).union([.world]) }
+
+    init(cluster: Cluster) {
+        var selectorPeers: [PeerKey] = []
+        var blockPeers: [(key: PeerKey, block: IPBlock)] = []
+        var namedPortsInEgress: Set<String> = []
+        for ref in cluster.policies.keys.sorted() {
+            guard let policy = cluster.policies[ref] else { continue }
+            let peers = policy.spec.ingress.flatMap(\.from) + policy.spec.egress.flatMap(\.to)
+            for peer in peers {
+                let key = PeerKey(policyNamespace: ref.namespace, peer: peer)
+                if let block = peer.ipBlock {
+                    blockPeers.append((key, block))
+                } else {
+                    selectorPeers.append(key)
+                }
+            }
+            for port in policy.spec.egress.flatMap(\.ports) {
+                if case .name(let name) = port.port { namedPortsInEgress.insert(name) }
+            }
+        }
+
+        var cidrs: Set<CIDR> = [CIDRs.allIPv4, CIDRs.allIPv6]
+        for (_, block) in blockPeers {
+            cidrs.insert(block.cidr.masked)
+            for except in block.except { cidrs.insert(except.masked) }
+        }
+        for cidr in cidrs {
+            let peers = blockPeers.filter { _, block in
+                block.cidr.contains(cidr) && !block.except.contains { $0.contains(cidr) }
+            }.map(\.key)
+            prefixes[cidr] = IdentitySignature(peers: Set(peers), namedPorts: [])
+        }
+
+        for (ref, pod) in cluster.pods where !pod.spec.hostNetwork {
+            let namespaceLabels = cluster.labels(ofNamespace: ref.namespace)
+            let matched = selectorPeers.filter {
+                Self.selects($0, podNamespace: ref.namespace, podLabels: pod.labels, namespaceLabels: namespaceLabels)
+            }
+            let namedPorts = pod.spec.containers.flatMap(\.ports).compactMap { port -> NamedPort? in
+                guard let name = port.name, namedPortsInEgress.contains(name) else { return nil }
+                return NamedPort(name: name, protocol: port.protocol, port: port.containerPort)
+            }
+            for address in pod.status.addresses {
+                let inBlocks = blockPeers.filter { $0.block.contains(address) }.map(\.key)
+                prefixes[CIDR(host: address)] = IdentitySignature(
+                    peers: Set(matched).union(inBlocks), namedPorts: Set(namedPorts))
+            }
+        }
+    }
+
+    /// Kubernetes peer semantics for a pod: podSelector alone is the policy's
+    /// namespace; namespaceSelector alone is all pods there; both must hold together.
+    static func selects(_ key: PeerKey, podNamespace: String, podLabels: [String: String],
+                        namespaceLabels: [String: String]) -> Bool {
+        switch (key.peer.podSelector, key.peer.namespaceSelector) {
+        case (let pods?, nil):
+            podNamespace == key.policyNamespace && pods.matches(podLabels)
+        case (nil, let namespaces?):
+            namespaces.matches(namespaceLabels)
+        case (let pods?, let namespaces?):
+            namespaces.matches(namespaceLabels) && pods.matches(podLabels)
+        case (nil, nil):
+            false
+        }
+    }
+}
+
+enum CIDRs {
+    static let allIPv4 = CIDR(address: IPAddress(v4: 0, 0, 0, 0), prefixLength: 0) ?? CIDR(host: IPAddress(v4: 0, 0, 0, 0))
+    static let allIPv6: CIDR = {
+        let zero = IPAddress(bytes: [UInt8](repeating: 0, count: 16)) ?? IPAddress(v4: 0, 0, 0, 0)
+        return CIDR(address: zero, prefixLength: 0) ?? CIDR(host: zero)
+    }()
+}
+
+extension CIDR {
+    /// The same prefix with host bits cleared, as an LPM key must be.
+    var masked: CIDR {
+        var bytes = address.bytes
+        for index in bytes.indices {
+            let keep = Swift.max(0, Swift.min(8, prefixLength - index * 8))
+            bytes[index] &= keep == 0 ? 0 : ~UInt8(0) << (8 - keep)
+        }
+        guard let address = IPAddress(bytes: bytes), let cidr = CIDR(address: address, prefixLength: prefixLength) else {
+            return self
+        }
+        return cidr
+    }
+}

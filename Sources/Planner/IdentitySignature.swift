@@ -1,0 +1,26 @@
+import Model
+
+/// A policy peer in the namespace of the policy that names it: a bare
+/// podSelector means "pods of the policy's own namespace".
+public struct PeerKey: Hashable, Sendable {
+    public var policyNamespace: String
+    public var peer: NetworkPolicyPeer
+}
+
+/// A container port a policy may name, as one pod defines it.
+public struct NamedPort: Hashable, Sendable {
+    public var name: String
+    public var `protocol`: TransportProtocol
+    public var port: UInt16
+}
+
+/// What every policy can tell about an address: which peers match it, and
+/// (for pods) which numbers its named ports have, because egress rules with
+/// named ports resolve them against the destination. Addresses with equal
+/// signatures are treated alike by every rule, so they share an identity.
+public struct IdentitySignature: Hashable, Sendable {
+    public var peers: Set<PeerKey>
+    public var namedPorts: Set<NamedPort>
+
+    public static let world = IdentitySignature(peers: [], namedPorts: [])
+}
