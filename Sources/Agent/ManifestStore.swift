@@ -12,13 +12,13 @@ struct ManifestStore {
 
     private var files: [String: Entry] = [:]
 
-    /// Decodes `contents` of `name` unless unchanged. Returns the error, if any,
-    /// in which case the file's previous manifests stay.
+    /// Decodes `contents` of `name` unless unchanged. Returns a new error, if
+    /// any, in which case the file's previous manifests stay.
     @discardableResult
-    mutating func update(_ name: String, contents: String) -> String? {
-        if let entry = files[name], entry.contents == contents { return entry.error }
+    mutating func update(_ name: String, path: String, contents: String) -> String? {
+        if let entry = files[name], entry.contents == contents { return nil }
         do {
-            let manifests = try ManifestDecoder.decode(contents: contents, file: name)
+            let manifests = try ManifestDecoder.decode(contents: contents, file: path)
             files[name] = Entry(contents: contents, manifests: manifests,
                                 generation: (files[name]?.generation ?? 0) + 1, error: nil)
             return nil
@@ -28,13 +28,15 @@ struct ManifestStore {
     }
 
     /// Records an error that is not about the contents (unreadable, too large).
+    /// Returns the message when it is new.
     @discardableResult
-    mutating func fail(_ name: String, message: String, contents: String? = nil) -> String {
+    mutating func fail(_ name: String, message: String, contents: String? = nil) -> String? {
         var entry = files[name] ?? Entry(contents: "", manifests: [], generation: 0, error: nil)
+        let isNew = entry.error != message
         if let contents { entry.contents = contents }
         entry.error = message
         files[name] = entry
-        return message
+        return isNew ? message : nil
     }
 
     mutating func retain(_ names: Set<String>) {

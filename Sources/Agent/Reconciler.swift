@@ -82,14 +82,15 @@ actor Reconciler {
         for name in names {
             switch directory.read(name) {
             case .contents(let text):
-                if let error = store.update(name, contents: text) {
+                if let error = store.update(name, path: directory.path + "/" + name, contents: text) {
                     logger.error("manifest rejected; its last good version stays in force",
                                  metadata: ["file": "\(name)", "error": "\(error)"])
                 }
             case .failure(let message):
-                store.fail(name, message: "\(name): \(message)")
-                logger.error("manifest unreadable; its last good version stays in force",
-                             metadata: ["file": "\(name)", "error": "\(message)"])
+                if let error = store.fail(name, message: "\(directory.path)/\(name): \(message)") {
+                    logger.error("manifest unreadable; its last good version stays in force",
+                                 metadata: ["file": "\(name)", "error": "\(error)"])
+                }
             }
         }
         store.retain(Set(names))
