@@ -12,6 +12,8 @@ BPF_SRC := $(wildcard bpf/*.bpf.c)
 BPF_HDR := $(wildcard bpf/include/sluice/*.h bpf/lib/*.h)
 BPF_OUT := bpf/build
 BPF_OBJ := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SRC))
+# Fixtures for the tests of the Swift BPF layer; never installed.
+BPF_TEST_OBJ := $(patsubst bpf/test/%.bpf.c,$(BPF_OUT)/test/%.bpf.o,$(wildcard bpf/test/*.bpf.c))
 BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 	-I bpf/include -I bpf/lib -I $(ARCH_INCLUDE)
 
@@ -33,10 +35,10 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-bpf: $(BPF_OBJ)
+bpf: $(BPF_OBJ) $(BPF_TEST_OBJ)
 
 $(BPF_OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDR)
-	@mkdir -p $(BPF_OUT)
+	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 build: deps bpf

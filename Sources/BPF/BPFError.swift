@@ -35,7 +35,7 @@ public struct BPFError: Error, CustomStringConvertible, Equatable, Sendable {
     public static func errno(_ code: Int32, call: String, subject: String, log: String = "") -> BPFError {
         let kind: Kind
         switch code {
-        case ENOENT: kind = call.contains("lookup") || call.contains("delete") ? .keyNotFound : .notFound
+        case ENOENT: kind = call.hasPrefix("bpf_map_") ? .keyNotFound : .notFound
         case EEXIST: kind = .keyExists
         case E2BIG, ENOSPC: kind = .mapFull
         case EPERM, EACCES: kind = .permissionDenied

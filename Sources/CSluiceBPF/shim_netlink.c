@@ -1,6 +1,9 @@
 /* Route lookup over rtnetlink, so the agent finds a pod's host interface
  * without /sys/class/net (which lies inside `ip netns exec`). */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -90,4 +93,16 @@ out:
 int sluice_eventfd(unsigned int initval, int flags)
 {
 	return eventfd(initval, flags);
+}
+
+int sluice_enter_netns(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	return ret;
 }

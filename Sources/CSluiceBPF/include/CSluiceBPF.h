@@ -53,6 +53,9 @@ int sluice_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys,
  */
 int sluice_route_oif(int family, const void *addr);
 
+/* Moves the calling thread into the network namespace at `path` (setns). 0 or -errno. */
+int sluice_enter_netns(const char *path);
+
 /* eventfd(2), absent from Glibc's Swift module. */
 int sluice_eventfd(unsigned int initval, int flags);
 

@@ -1,0 +1,77 @@
+import BPF
+import CSluiceBPF
+import TestSupport
+import Testing
+
+@Suite(.enabled(if: isRoot, "loads BPF objects: needs root"))
+struct BPFMapTests {
+    @Test func updateLookupDeleteAndIterateRoundTrip() throws {
+        let (object, pins) = try loadDatapath()
+        defer { pins.remove() }
+        let endpoints = try object.map(SLUICE_MAP_ENDPOINTS, key: sluice_endpoint_key.self, value: sluice_endpoint_value.self)
+        for index in 1...5 as ClosedRange<UInt32> {
+            try endpoints.update(endpointKey(index), sluice_endpoint_value(endpoint_id: index * 10, flags: 1))
+        }
+        #expect(try endpoints.lookup(endpointKey(3))?.endpoint_id == 30)
+        #expect(try endpoints.lookup(endpointKey(99)) == nil)
+        #expect(try endpoints.keys().map(\.ifindex).sorted() == [1, 2, 3, 4, 5])
+        #expect(try endpoints.delete(endpointKey(3)))
+        #expect(try !endpoints.delete(endpointKey(3)))
+        #expect(try endpoints.entries().map(\.value.endpoint_id).sorted() == [10, 20, 40, 50])
+    }
+
+    @Test func createOnlyAndReplaceOnlyReportTheirConflicts() throws {
+        let (object, pins) = try loadDatapath()
+        defer { pins.remove() }
+        let endpoints = try object.map(SLUICE_MAP_ENDPOINTS, key: sluice_endpoint_key.self, value: sluice_endpoint_value.self)
+        try endpoints.update(endpointKey(1), sluice_endpoint_value(endpoint_id: 1, flags: 0), mode: .createOnly)
+        let exists = #expect(throws: BPFError.self) {
+            try endpoints.update(endpointKey(1), sluice_endpoint_value(endpoint_id: 2, flags: 0), mode: .createOnly)
+        }
+        #expect(exists?.kind == .keyExists)
+        let missing = #expect(throws: BPFError.self) {
+            try endpoints.update(endpointKey(2), sluice_endpoint_value(endpoint_id: 2, flags: 0), mode: .replaceOnly)
+        }
+        #expect(missing?.kind == .keyNotFound)
+        #expect(missing?.description.contains("bpf_map_update_elem(sluice_ep_v1") == true)
+    }
+
+    @Test func fullMapIsAClearErrorNamingMapAndCapacity() throws {
+        let (object, pins) = try loadDatapath(capacities: [SLUICE_MAP_ENDPOINTS: 8])
+        defer { pins.remove() }
+        let endpoints = try object.map(SLUICE_MAP_ENDPOINTS, key: sluice_endpoint_key.self, value: sluice_endpoint_value.self)
+        #expect(endpoints.info.maxEntries == 8)
+        for index in 1...8 as ClosedRange<UInt32> {
+            try endpoints.update(endpointKey(index), sluice_endpoint_value(endpoint_id: index, flags: 0))
+        }
+        let full = #expect(throws: BPFError.self) {
+            try endpoints.update(endpointKey(9), sluice_endpoint_value(endpoint_id: 9, flags: 0))
+        }
+        #expect(full?.kind == .mapFull)
+        #expect(full?.subject == "sluice_ep_v1, 8 entries")
+    }
+
+    @Test func wrongSwiftLayoutIsRefusedBeforeAnyKernelCall() throws {
+        let (object, pins) = try loadDatapath()
+        defer { pins.remove() }
+        let error = #expect(throws: BPFError.self) {
+            _ = try object.map(SLUICE_MAP_ENDPOINTS, key: UInt64.self, value: sluice_endpoint_value.self)
+        }
+        #expect(error?.kind == .layoutMismatch)
+        #expect(throws: BPFError.self) {
+            _ = try object.map(SLUICE_MAP_METRICS, key: UInt32.self, value: sluice_metrics_value.self)
+        }
+    }
+
+    @Test func perCPUValuesAreReadPerCPUAndSummed() throws {
+        let (object, pins) = try loadDatapath()
+        defer { pins.remove() }
+        let metrics = try object.perCPUMap(SLUICE_MAP_METRICS, key: UInt32.self, value: sluice_metrics_value.self)
+        try metrics.update(7, allCPUs: sluice_metrics_value(packets: 2, bytes: 100))
+        let values = try #require(try metrics.lookup(7))
+        #expect(values.count == metrics.cpuCount)
+        let sum = try metrics.sum(7) { sluice_metrics_value(packets: $0.packets + $1.packets, bytes: $0.bytes + $1.bytes) }
+        #expect(sum?.packets == UInt64(2 * metrics.cpuCount))
+        #expect(sum?.bytes == UInt64(100 * metrics.cpuCount))
+    }
+}
