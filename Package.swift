@@ -46,6 +46,7 @@ let package = Package(
             name: "sluicectl",
             dependencies: ["Agent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(name: "sluice-probe"),
         .target(name: "TestSupport", dependencies: ["BPF"]),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Model"]),

@@ -1,0 +1,29 @@
+import Glibc
+
+/// `udp HOST PORT`: one datagram out, one back. Connected by default, so an
+/// ICMP port unreachable shows as refused; `--sendto` uses sendto/recvfrom on
+/// an unconnected socket instead (the path cgroup sendmsg/recvmsg hooks see).
+enum DatagramProbe {
+    static let usage = "sluice-probe udp HOST PORT [--timeout-ms N] [--payload TEXT] [--sendto]"
+
+    static func run(_ arguments: ArraySlice<String>) throws(ProbeError) -> String {
+        let options = try Options(arguments, valued: ["timeout-ms", "payload"], flags: ["sendto"])
+        let target = try options.positionals(count: 2, usage: usage)
+        let address = try SocketAddress(host: target[0], port: port(target[1]))
+        let deadline = Deadline(afterMilliseconds: try options.integer("timeout-ms", default: 1000, range: 1...600_000))
+        let request = lineBytes(options.string("payload") ?? "hello")
+
+        let socket = try Socket(family: address.family, type: Int32(SOCK_DGRAM.rawValue))
+        if options.has("sendto") {
+            let sent = request.withUnsafeBytes { bytes in
+                address.withSockaddr { Glibc.sendto(socket.fd, bytes.baseAddress, bytes.count, 0, $0, $1) }
+            }
+            guard sent >= 0 else { throw .system("sendto \(address)", errno: errno) }
+        } else {
+            try socket.connect(to: address, before: deadline)
+            try socket.send(request, before: deadline)
+        }
+        let answer = try socket.receive(maximum: 65536, before: deadline)
+        return firstLine(answer)
+    }
+}
