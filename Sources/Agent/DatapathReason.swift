@@ -11,6 +11,7 @@ enum DatapathReason {
         UInt32(SLUICE_REASON_NOT_IP.rawValue): "not_ip",
         UInt32(SLUICE_REASON_NO_ENDPOINT.rawValue): "no_endpoint",
         UInt32(SLUICE_REASON_AUDIT.rawValue): "audit",
+        UInt32(SLUICE_REASON_ICMPV6_LINK.rawValue): "icmpv6_link_control",
         UInt32(SLUICE_REASON_DROP_POLICY.rawValue): "policy_denied",
         UInt32(SLUICE_REASON_DROP_MALFORMED.rawValue): "malformed",
         UInt32(SLUICE_REASON_DROP_FRAGMENT.rawValue): "fragment",

@@ -5,11 +5,11 @@ import Model
 enum IPCacheKeys {
     static func key(for cidr: CIDR) -> sluice_ipcache_key {
         var key = zeroedABI(sluice_ipcache_key.self)
-        let masked = cidr.masked
-        key.prefixlen = UInt32(SLUICE_IPCACHE_PREFIX_BASE) + UInt32(masked.prefixLength)
-        key.family = UInt8(masked.family == .v4 ? SLUICE_FAMILY_IPV4.rawValue : SLUICE_FAMILY_IPV6.rawValue)
+        // CIDR clears host bits, as an LPM key must have them.
+        key.prefixlen = UInt32(SLUICE_IPCACHE_PREFIX_BASE) + UInt32(cidr.prefixLength)
+        key.family = UInt8(cidr.family == .v4 ? SLUICE_FAMILY_IPV4.rawValue : SLUICE_FAMILY_IPV6.rawValue)
         withUnsafeMutableBytes(of: &key.addr) { raw in
-            for (index, byte) in masked.address.bytes.enumerated() { raw[index] = byte }
+            for (index, byte) in cidr.address.bytes.enumerated() { raw[index] = byte }
         }
         return key
     }

@@ -35,8 +35,8 @@ struct IdentityClasses {
 
         var cidrs: Set<CIDR> = [CIDRs.allIPv4, CIDRs.allIPv6]
         for (_, block) in blockPeers {
-            cidrs.insert(block.cidr.masked)
-            for except in block.except { cidrs.insert(except.masked) }
+            cidrs.insert(block.cidr)
+            cidrs.formUnion(block.except)
         }
         for cidr in cidrs {
             let peers = blockPeers.filter { _, block in
@@ -85,19 +85,4 @@ enum CIDRs {
         let zero = IPAddress(bytes: [UInt8](repeating: 0, count: 16)) ?? IPAddress(v4: 0, 0, 0, 0)
         return CIDR(address: zero, prefixLength: 0) ?? CIDR(host: zero)
     }()
-}
-
-extension CIDR {
-    /// The same prefix with host bits cleared, as an LPM key must be.
-    var masked: CIDR {
-        var bytes = address.bytes
-        for index in bytes.indices {
-            let keep = Swift.max(0, Swift.min(8, prefixLength - index * 8))
-            bytes[index] &= keep == 0 ? 0 : ~UInt8(0) << (8 - keep)
-        }
-        guard let address = IPAddress(bytes: bytes), let cidr = CIDR(address: address, prefixLength: prefixLength) else {
-            return self
-        }
-        return cidr
-    }
 }

@@ -62,6 +62,7 @@ enum sluice_reason {
 	SLUICE_REASON_NOT_IP           = 5,  /* ARP and other non-IP frames pass */
 	SLUICE_REASON_NO_ENDPOINT      = 6,  /* interface not (yet) known to the agent */
 	SLUICE_REASON_AUDIT            = 7,  /* would be dropped; audit mode forwarded it */
+	SLUICE_REASON_ICMPV6_LINK      = 8,  /* ICMPv6 neighbor discovery and MLD: IPv6's ARP/IGMP */
 	SLUICE_REASON_DROP_FIRST       = 64,
 	SLUICE_REASON_DROP_POLICY      = 64, /* no policy rule allowed the flow */
 	SLUICE_REASON_DROP_MALFORMED   = 65, /* truncated or inconsistent headers */

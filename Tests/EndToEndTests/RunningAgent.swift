@@ -1,0 +1,122 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// The real `sluiced` binary, run inside a topology's node namespace on a
+/// policy directory of its own, with its own pins. `stop()` sends SIGTERM;
+/// `teardown()` also detaches its programs and removes its pins.
+final class RunningAgent: Sendable {
+    let topology: Topology
+    let policyDirectory: String
+    let pins: BPFPinDirectory
+    /// Socket hooks go on a child cgroup of the test's, never on the root.
+    let cgroup: TestCgroup
+    let port: Int
+    let nodeName: String
+    private let process: ManagedProcess
+
+    init(topology: Topology, files: [String: String] = [:]) throws {
+        self.topology = topology
+        nodeName = topology.id
+        policyDirectory = NSTemporaryDirectory() + "sluice-e2e-\(topology.id)"
+        try FileManager.default.createDirectory(atPath: policyDirectory, withIntermediateDirectories: true)
+        pins = try BPFPinDirectory.make()
+        cgroup = try TestCgroup.make()
+        port = 20000 + Int.random(in: 0..<20000)
+        for (name, contents) in files {
+            try contents.write(toFile: policyDirectory + "/" + name, atomically: true, encoding: .utf8)
+        }
+        process = try topology.node.spawn([
+            try TestPaths.binary("sluiced"),
+            "--node-name", nodeName,
+            "--policy-dir", policyDirectory,
+            "--bpf-object-dir", TestPaths.bpfObjectDirectory,
+            "--pin-dir", pins.path,
+            "--cgroup-path", cgroup.path,
+            "--metrics-address", "127.0.0.1:\(port)",
+            "--log-level", "debug",
+        ])
+        try waitUntilReady()
+    }
+
+    deinit {
+        teardown()
+    }
+
+    func write(_ name: String, _ contents: String) throws {
+        // Write then rename, as editors and ConfigMap updates do.
+        let temporary = policyDirectory + "/.\(name).tmp"
+        try contents.write(toFile: temporary, atomically: false, encoding: .utf8)
+        guard rename(temporary, policyDirectory + "/" + name) == 0 else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+    }
+
+    func remove(_ name: String) throws {
+        try FileManager.default.removeItem(atPath: policyDirectory + "/" + name)
+    }
+
+    func get(_ path: String) throws -> HTTPResult {
+        try topology.node.httpGet("http://127.0.0.1:\(port)\(path)")
+    }
+
+    /// The value of one sample of `/metrics`, 0 when absent.
+    func metric(_ name: String, _ labels: [String: String] = [:]) throws -> Double {
+        let rendered = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }
+        for line in try get("/metrics").body.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let value = Double(parts[1]) else { continue }
+            if rendered.allSatisfy({ parts[0].contains($0) }) { return value }
+        }
+        return 0
+    }
+
+    var log: String { process.stderr }
+
+    private func waitUntilReady() throws {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline {
+            if !process.isRunning {
+                throw AgentExited(log: process.stderr)
+            }
+            if (try? get("/readyz"))?.status == 200 { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw AgentExited(log: "not ready after 15 s\n" + process.stderr)
+    }
+
+    /// SIGTERM; returns the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        process.stop(grace: .seconds(5))
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func teardown() {
+        process.stop(grace: .seconds(5))
+        if let sluicectl = try? TestPaths.binary("sluicectl") {
+            _ = try? topology.node.run([sluicectl, "teardown", "--pin-dir", pins.path])
+        }
+        pins.remove()
+        cgroup.remove()
+        try? FileManager.default.removeItem(atPath: policyDirectory)
+    }
+}
+
+struct AgentExited: Error, CustomStringConvertible {
+    var log: String
+    var description: String { "sluiced is not serving:\n\(log)" }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; the last value is returned.
+@discardableResult
+func eventually(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try condition() { return true }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    return try condition()
+}

@@ -1,0 +1,40 @@
+/* The local pod behind an interface, and which of its directions Sluice enforces. */
+#ifndef SLUICE_ENDPOINT_H
+#define SLUICE_ENDPOINT_H
+
+#include "maps.h"
+#include "verdict.h"
+
+static __always_inline const struct sluice_endpoint_value *sluice_endpoint_of(__u32 ifindex)
+{
+	struct sluice_endpoint_key key = { .ifindex = ifindex };
+
+	return bpf_map_lookup_elem(&sluice_ep_v1, &key);
+}
+
+static __always_inline int sluice_endpoint_enforces(const struct sluice_endpoint_value *ep, __u8 dir)
+{
+	__u32 flag = dir == SLUICE_DIR_INGRESS ? SLUICE_EP_ENFORCE_INGRESS : SLUICE_EP_ENFORCE_EGRESS;
+
+	return (ep->flags & flag) != 0;
+}
+
+/*
+ * Audit mode turns the drops that enforcement causes into counted forwards;
+ * drops of broken packets stay drops, as they would without any policy.
+ */
+static __always_inline __u32 sluice_endpoint_audit(const struct sluice_endpoint_value *ep, __u32 reason)
+{
+	if (!(ep->flags & SLUICE_EP_AUDIT))
+		return reason;
+	switch (reason) {
+	case SLUICE_REASON_DROP_POLICY:
+	case SLUICE_REASON_DROP_POLICY_DENY:
+	case SLUICE_REASON_DROP_FRAGMENT:
+		return SLUICE_REASON_AUDIT;
+	default:
+		return reason;
+	}
+}
+
+#endif /* SLUICE_ENDPOINT_H */

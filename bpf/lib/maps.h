@@ -1,0 +1,66 @@
+/* The datapath's maps, declared once and pinned by name so every object and every agent shares them. */
+#ifndef SLUICE_MAPS_H
+#define SLUICE_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include <sluice/abi.h>
+#include "abi_layout.h"
+
+/*
+ * libbpf pins a map under the name of its C variable, so each variable below
+ * must be spelled exactly as its SLUICE_MAP_* string in abi.h; the asserts
+ * after each declaration hold the two together.
+ */
+#define __SLUICE_SAME_NAME(var, abi_name) \
+	_Static_assert(__builtin_strcmp(#var, abi_name) == 0, #var " must be named " abi_name)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLUICE_ENDPOINTS_MAX);
+	__type(key, struct sluice_endpoint_key);
+	__type(value, struct sluice_endpoint_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_ep_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_ep_v1, SLUICE_MAP_ENDPOINTS);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_IPCACHE_MAX);
+	__type(key, struct sluice_ipcache_key);
+	__type(value, struct sluice_ipcache_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_ipc_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_ipc_v1, SLUICE_MAP_IPCACHE);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_POLICY_MAX);
+	__type(key, struct sluice_policy_key);
+	__type(value, struct sluice_policy_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_pol_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_pol_v1, SLUICE_MAP_POLICY);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_CT_MAX);
+	__type(key, struct sluice_ct_key);
+	__type(value, struct sluice_ct_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_ct_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_ct_v1, SLUICE_MAP_CT);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLUICE_METRICS_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sluice_metrics_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_met_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_met_v1, SLUICE_MAP_METRICS);
+
+#endif /* SLUICE_MAPS_H */

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Policy enforcement on the host side of a local pod's veth.
+ * sluice_from_pod runs at tc ingress (packets the pod sends: its EGRESS),
+ * sluice_to_pod at tc egress (packets the pod receives: its INGRESS).
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include <sluice/abi.h>
+#include "conntrack.h"
+#include "endpoint.h"
+#include "maps.h"
+#include "metrics.h"
+#include "parse.h"
+#include "policy.h"
+#include "verdict.h"
+
+/* Counts the packet once under its final reason and turns the reason into a tc action. */
+static __always_inline int sluice_finish(struct __sk_buff *skb, __u8 dir, __u32 reason)
+{
+	sluice_metrics_count(dir, reason, skb->len);
+	return sluice_tc_action(reason);
+}
+
+static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 dir)
+{
+	const struct sluice_endpoint_value *ep;
+	struct sluice_flow flow = {};
+	__u32 policy_id = 0;
+	__u32 reason;
+
+	ep = sluice_endpoint_of(skb->ifindex);
+	if (!ep)
+		return sluice_finish(skb, dir, SLUICE_REASON_NO_ENDPOINT);
+
+	reason = sluice_parse(skb, &flow);
+	if (reason != SLUICE_KEEP_GOING)
+		return sluice_finish(skb, dir, reason);
+
+	/* Without ports a fragment matches no flow and no port rule. */
+	if (flow.is_fragment) {
+		reason = sluice_endpoint_enforces(ep, dir) ? SLUICE_REASON_DROP_FRAGMENT
+							   : SLUICE_REASON_NOT_ENFORCED;
+		return sluice_finish(skb, dir, sluice_endpoint_audit(ep, reason));
+	}
+
+	reason = sluice_ct_check(&flow, ep->endpoint_id, dir);
+	if (reason != SLUICE_KEEP_GOING)
+		return sluice_finish(skb, dir, reason);
+
+	if (sluice_endpoint_enforces(ep, dir))
+		reason = sluice_policy_decide(&flow, ep->endpoint_id, dir, &policy_id);
+	else
+		reason = SLUICE_REASON_NOT_ENFORCED;
+
+	/*
+	 * Unenforced flows are tracked too: their replies must pass this
+	 * endpoint's other direction even when that one is enforced.
+	 */
+	if (reason == SLUICE_REASON_POLICY_ALLOWED || reason == SLUICE_REASON_NOT_ENFORCED)
+		sluice_ct_create(&flow, ep->endpoint_id, dir, policy_id);
+
+	return sluice_finish(skb, dir, sluice_endpoint_audit(ep, reason));
+}
+
+SEC("tc")
+int sluice_from_pod(struct __sk_buff *skb)
+{
+	return sluice_pod_traffic(skb, SLUICE_DIR_EGRESS);
+}
+
+SEC("tc")
+int sluice_to_pod(struct __sk_buff *skb)
+{
+	return sluice_pod_traffic(skb, SLUICE_DIR_INGRESS);
+}
+
+_Static_assert(__builtin_strcmp(SLUICE_PROG_FROM_POD, "sluice_from_pod") == 0, "program name");
+_Static_assert(__builtin_strcmp(SLUICE_PROG_TO_POD, "sluice_to_pod") == 0, "program name");
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
