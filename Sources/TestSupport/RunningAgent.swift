@@ -1,22 +1,20 @@
 import Foundation
 import Glibc
-import Testing
-import TestSupport
 
 /// The real `sluiced` binary, run inside a topology's node namespace on a
 /// policy directory of its own, with its own pins. `stop()` sends SIGTERM;
 /// `teardown()` also detaches its programs and removes its pins.
-final class RunningAgent: Sendable {
-    let topology: Topology
-    let policyDirectory: String
-    let pins: BPFPinDirectory
+public final class RunningAgent: Sendable {
+    public let topology: Topology
+    public let policyDirectory: String
+    public let pins: BPFPinDirectory
     /// Socket hooks go on a child cgroup of the test's, never on the root.
-    let cgroup: TestCgroup
-    let port: Int
-    let nodeName: String
+    public let cgroup: TestCgroup
+    public let port: Int
+    public let nodeName: String
     private let process: ManagedProcess
 
-    init(topology: Topology, files: [String: String] = [:]) throws {
+    public init(topology: Topology, files: [String: String] = [:]) throws {
         self.topology = topology
         nodeName = topology.id
         policyDirectory = NSTemporaryDirectory() + "sluice-e2e-\(topology.id)"
@@ -44,7 +42,7 @@ final class RunningAgent: Sendable {
         teardown()
     }
 
-    func write(_ name: String, _ contents: String) throws {
+    public func write(_ name: String, _ contents: String) throws {
         // Write then rename, as editors and ConfigMap updates do.
         let temporary = policyDirectory + "/.\(name).tmp"
         try contents.write(toFile: temporary, atomically: false, encoding: .utf8)
@@ -53,16 +51,16 @@ final class RunningAgent: Sendable {
         }
     }
 
-    func remove(_ name: String) throws {
+    public func remove(_ name: String) throws {
         try FileManager.default.removeItem(atPath: policyDirectory + "/" + name)
     }
 
-    func get(_ path: String) throws -> HTTPResult {
+    public func get(_ path: String) throws -> HTTPResult {
         try topology.node.httpGet("http://127.0.0.1:\(port)\(path)")
     }
 
     /// The value of one sample of `/metrics`, 0 when absent.
-    func metric(_ name: String, _ labels: [String: String] = [:]) throws -> Double {
+    public func metric(_ name: String, _ labels: [String: String] = [:]) throws -> Double {
         let rendered = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }
         for line in try get("/metrics").body.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
             let parts = line.split(separator: " ")
@@ -72,7 +70,7 @@ final class RunningAgent: Sendable {
         return 0
     }
 
-    var log: String { process.stderr }
+    public var log: String { process.stderr }
 
     private func waitUntilReady() throws {
         let deadline = ContinuousClock.now + .seconds(15)
@@ -88,13 +86,13 @@ final class RunningAgent: Sendable {
 
     /// SIGTERM; returns the exit status.
     @discardableResult
-    func stop() -> Int32 {
+    public func stop() -> Int32 {
         process.stop(grace: .seconds(5))
     }
 
-    var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isRunning }
 
-    func teardown() {
+    public func teardown() {
         process.stop(grace: .seconds(5))
         if let sluicectl = try? TestPaths.binary("sluicectl") {
             _ = try? topology.node.run([sluicectl, "teardown", "--pin-dir", pins.path])
@@ -105,14 +103,14 @@ final class RunningAgent: Sendable {
     }
 }
 
-struct AgentExited: Error, CustomStringConvertible {
-    var log: String
-    var description: String { "sluiced is not serving:\n\(log)" }
+public struct AgentExited: Error, CustomStringConvertible {
+    public var log: String
+    public var description: String { "sluiced is not serving:\n\(log)" }
 }
 
 /// Polls `condition` until it holds or `timeout` passes; the last value is returned.
 @discardableResult
-func eventually(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) rethrows -> Bool {
+public func eventually(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try condition() { return true }
