@@ -6,10 +6,13 @@ public enum Manifest: Sendable, Hashable {
     case namespace(Namespace, source: ManifestSource)
     case pod(Pod, source: ManifestSource)
     case networkPolicy(NetworkPolicy, source: ManifestSource)
+    case service(Service, source: ManifestSource)
+    case endpointSlice(EndpointSlice, source: ManifestSource)
 
     public var source: ManifestSource {
         switch self {
-        case .namespace(_, let source), .pod(_, let source), .networkPolicy(_, let source): source
+        case .namespace(_, let source), .pod(_, let source), .networkPolicy(_, let source),
+             .service(_, let source), .endpointSlice(_, let source): source
         }
     }
 
@@ -18,6 +21,8 @@ public enum Manifest: Sendable, Hashable {
         case .namespace(let namespace, _): namespace.metadata
         case .pod(let pod, _): pod.metadata
         case .networkPolicy(let policy, _): policy.metadata
+        case .service(let service, _): service.metadata
+        case .endpointSlice(let slice, _): slice.metadata
         }
     }
 
@@ -27,6 +32,8 @@ public enum Manifest: Sendable, Hashable {
         case .namespace: "Namespace"
         case .pod: "Pod"
         case .networkPolicy: "NetworkPolicy"
+        case .service: "Service"
+        case .endpointSlice: "EndpointSlice"
         }
     }
 }

@@ -33,6 +33,7 @@ public enum ManifestDecoder {
     /// apiVersion and kind of the kinds Sluice reads.
     private static let kinds: [(apiVersion: String, kind: String)] = [
         ("v1", "Namespace"), ("v1", "Pod"), ("networking.k8s.io/v1", "NetworkPolicy"),
+        ("v1", "Service"), ("discovery.k8s.io/v1", "EndpointSlice"),
     ]
 
     private static func decodeObject(
@@ -56,7 +57,12 @@ public enum ManifestDecoder {
             manifests.append(.pod(try decodePod(object), source: source))
         case ("networking.k8s.io/v1", "NetworkPolicy"):
             manifests.append(.networkPolicy(try decodeNetworkPolicy(object), source: source))
-        case ("v1", "List"), ("v1", "NamespaceList"), ("v1", "PodList"), ("networking.k8s.io/v1", "NetworkPolicyList"):
+        case ("v1", "Service"):
+            manifests.append(.service(try decodeService(object), source: source))
+        case ("discovery.k8s.io/v1", "EndpointSlice"):
+            manifests.append(.endpointSlice(try decodeEndpointSlice(object), source: source))
+        case ("v1", "List"), ("v1", "NamespaceList"), ("v1", "PodList"), ("networking.k8s.io/v1", "NetworkPolicyList"),
+             ("v1", "ServiceList"), ("discovery.k8s.io/v1", "EndpointSliceList"):
             guard listAllowed else {
                 throw object.location(of: "kind").error("a \(kind) may not contain another list")
             }

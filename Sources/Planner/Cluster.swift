@@ -25,6 +25,8 @@ public struct Cluster: Sendable, Equatable {
     public private(set) var namespaceAnnotations: [String: [String: String]] = [:]
     public private(set) var pods: [ObjectRef: Pod] = [:]
     public private(set) var policies: [ObjectRef: NetworkPolicy] = [:]
+    public private(set) var services: [ObjectRef: Service] = [:]
+    public private(set) var endpointSlices: [ObjectRef: EndpointSlice] = [:]
 
     public init() {}
 
@@ -46,6 +48,12 @@ public struct Cluster: Sendable, Equatable {
             case .networkPolicy(let policy, _):
                 let ref = ObjectRef(namespace: policy.namespace, name: policy.name)
                 if policies[ref] == nil { policies[ref] = policy }
+            case .service(let service, _):
+                let ref = ObjectRef(namespace: service.namespace, name: service.name)
+                if services[ref] == nil { services[ref] = service }
+            case .endpointSlice(let slice, _):
+                let ref = ObjectRef(namespace: slice.namespace, name: slice.name)
+                if endpointSlices[ref] == nil { endpointSlices[ref] = slice }
             }
         }
         // A namespace referenced but never declared still exists, with its name label only.
