@@ -7,6 +7,8 @@ public struct Allocations: Sendable, Equatable {
     public private(set) var endpoints: [ObjectRef: UInt32] = [:]
     public private(set) var identities: [IdentitySignature: UInt32] = [:]
     public private(set) var policies: [ObjectRef: UInt32] = [:]
+    /// Service and backend ids and built Maglev tables (ServicePlanner).
+    public var services = ServiceAllocations()
     private var nextEndpoint: UInt32 = 1
     private var nextIdentity: UInt32 = 256
     private var nextPolicy: UInt32 = 1

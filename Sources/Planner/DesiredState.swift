@@ -23,6 +23,8 @@ public struct DesiredState: Sendable, Equatable {
     public var policyNames: [UInt32: ObjectRef] = [:]
     /// Identity number to its signature, WORLD included.
     public var identities: [UInt32: IdentitySignature] = [:]
+    /// The service load balancer's maps (ServicePlanner).
+    public var services = PlannedServices()
 
     public init() {}
 }

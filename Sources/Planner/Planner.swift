@@ -38,6 +38,7 @@ public enum Planner {
                 hostInterface: pod.metadata.annotations[PlannerAnnotations.hostInterface]))
         }
 
+        state.services = ServicePlanner.plan(cluster, allocations: &allocations.services)
         allocations.retain(endpoints: Set(localPods.keys), identities: Set(identityOf.keys),
                            policies: Set(cluster.policies.keys))
         return state

@@ -63,4 +63,91 @@ struct {
 } sluice_met_v1 SEC(".maps");
 __SLUICE_SAME_NAME(sluice_met_v1, SLUICE_MAP_METRICS);
 
+/* ==== Services: the socket load balancer's maps (layouts in abi.h) ==== */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLUICE_SERVICES_MAX);
+	__type(key, struct sluice_service_key);
+	__type(value, struct sluice_service_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_svc_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_svc_v1, SLUICE_MAP_SERVICES);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLUICE_BACKENDS_MAX);
+	__type(key, __u32);
+	__type(value, struct sluice_backend_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_be_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_be_v1, SLUICE_MAP_BACKENDS);
+
+/*
+ * The template of every Maglev table. BPF_F_INNER_MAP lets tables differ in
+ * size; BPF_F_MMAPABLE lets the agent fill a new one with one copy.
+ */
+struct sluice_maglev_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP | BPF_F_MMAPABLE);
+	__uint(max_entries, SLUICE_MAGLEV_MAX_SIZE);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, SLUICE_SERVICES_MAX);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct sluice_maglev_table); /* a flexible array: must come last */
+} sluice_mgl_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_mgl_v1, SLUICE_MAP_MAGLEV);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLUICE_SERVICE_MEMBERS_MAX);
+	__type(key, struct sluice_service_member_key);
+	__type(value, struct sluice_service_member_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_sbe_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_sbe_v1, SLUICE_MAP_SERVICE_MEMBERS);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_AFFINITY_MAX);
+	__type(key, struct sluice_affinity_key);
+	__type(value, struct sluice_affinity_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_aff_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_aff_v1, SLUICE_MAP_AFFINITY);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_REVERSE_SOCK_MAX);
+	__type(key, struct sluice_reverse_sock_key);
+	__type(value, struct sluice_reverse_sock_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_rsk_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_rsk_v1, SLUICE_MAP_REVERSE_SOCK);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLUICE_SERVICES_MAX);
+	__type(key, __u32);
+	__type(value, struct sluice_service_metrics);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_svm_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_svm_v1, SLUICE_MAP_SERVICE_METRICS);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLUICE_BACKENDS_MAX);
+	__type(key, __u32);
+	__type(value, struct sluice_backend_metrics);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_bem_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_bem_v1, SLUICE_MAP_BACKEND_METRICS);
+/* ==== end of Services ================================================== */
+
 #endif /* SLUICE_MAPS_H */

@@ -221,4 +221,175 @@ _Static_assert(sizeof(struct sluice_ct_key) == 44, "ct key");
 _Static_assert(sizeof(struct sluice_ct_value) == 24, "ct value");
 _Static_assert(sizeof(struct sluice_metrics_value) == 16, "metrics value");
 
+/* ==== Services ==========================================================
+ *
+ * Socket-level load balancing (sock_lb.bpf.c on cgroup connect, sendmsg,
+ * recvmsg and getpeername). A frontend is one (service, port, family): its
+ * VIPs map to a service id, the id to a Maglev table of backend ids, each
+ * backend id to an address and port. The agent builds a new table as a
+ * fresh inner map and swaps it into the outer array in one update, so a
+ * lookup sees the old table or the new one, never half of each.
+ */
+#define SLUICE_MAP_SERVICES        "sluice_svc_v1"
+#define SLUICE_MAP_BACKENDS        "sluice_be_v1"
+#define SLUICE_MAP_MAGLEV          "sluice_mgl_v1"
+#define SLUICE_MAP_SERVICE_MEMBERS "sluice_sbe_v1"
+#define SLUICE_MAP_AFFINITY        "sluice_aff_v1"
+#define SLUICE_MAP_REVERSE_SOCK    "sluice_rsk_v1"
+#define SLUICE_MAP_SERVICE_METRICS "sluice_svm_v1"
+#define SLUICE_MAP_BACKEND_METRICS "sluice_bem_v1"
+
+/* Service ids and backend ids are array indexes: 1 ... MAX - 1 (0 is never used). */
+#ifndef SLUICE_SERVICES_MAX
+#define SLUICE_SERVICES_MAX 65536
+#endif
+#ifndef SLUICE_BACKENDS_MAX
+#define SLUICE_BACKENDS_MAX 65536
+#endif
+#ifndef SLUICE_SERVICE_MEMBERS_MAX
+#define SLUICE_SERVICE_MEMBERS_MAX 262144
+#endif
+#ifndef SLUICE_AFFINITY_MAX
+#define SLUICE_AFFINITY_MAX 65536
+#endif
+#ifndef SLUICE_REVERSE_SOCK_MAX
+#define SLUICE_REVERSE_SOCK_MAX 262144
+#endif
+/* Slots of a Maglev table unless the agent is told otherwise; a prime. */
+#define SLUICE_MAGLEV_DEFAULT_SIZE 16381
+/* Largest table the datapath indexes (the inner map template's size). */
+#define SLUICE_MAGLEV_MAX_SIZE 131071
+
+/*
+ * sluice_svc_v1: hash, frontend -> service. One entry per VIP, port and
+ * protocol. IPv4 VIPs occupy addr[0..3], the rest is zero.
+ */
+struct sluice_service_key {
+	__u8   addr[16]; /* network byte order */
+	__be16 port;
+	__u8   protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8   family;   /* enum sluice_family */
+};
+
+enum sluice_service_flags {
+	SLUICE_SVC_AFFINITY = 1 << 0, /* ClientIP session affinity */
+};
+
+struct sluice_service_value {
+	__u32 service_id;         /* Maglev slot, counters index */
+	__u32 flags;              /* enum sluice_service_flags */
+	__u32 affinity_timeout_s; /* with SLUICE_SVC_AFFINITY: idle seconds an affinity lasts */
+	__u32 table_size;         /* slots of its Maglev table, a prime; 0: no backend takes new flows */
+};
+
+/* sluice_be_v1: array, backend id -> where connections go. */
+struct sluice_backend_value {
+	__u8   addr[16]; /* network byte order; IPv4 in addr[0..3] */
+	__be16 port;     /* the resolved targetPort */
+	__u8   family;   /* enum sluice_family; 0 for an unused id */
+	__u8   pad;
+};
+
+/*
+ * sluice_mgl_v1: array of maps, service id -> that service's Maglev table,
+ * an array of table_size backend ids (inner maps may be smaller than
+ * SLUICE_MAGLEV_MAX_SIZE; BPF_F_INNER_MAP lets sizes differ).
+ *
+ * sluice_sbe_v1: hash, which backends serve which service now. An affinity
+ * is honoured only while its backend is ACTIVE for the service, so a
+ * removed, unhealthy or terminating backend takes no new flows.
+ */
+struct sluice_service_member_key {
+	__u32 service_id;
+	__u32 backend_id;
+};
+
+enum sluice_member_state {
+	SLUICE_MEMBER_ACTIVE      = 1, /* in the Maglev table */
+	SLUICE_MEMBER_TERMINATING = 2, /* draining: established flows only */
+	SLUICE_MEMBER_UNHEALTHY   = 3, /* failed its health checks */
+};
+
+struct sluice_service_member_value {
+	__u32 state;  /* enum sluice_member_state */
+	__u32 weight; /* its weight in the table */
+};
+
+/*
+ * sluice_aff_v1: LRU hash, ClientIP affinity. Local clients are told apart
+ * by their network namespace (a socket has no source address yet when it
+ * connects, and a pod is one namespace), remote ones by address.
+ */
+enum sluice_affinity_client {
+	SLUICE_AFFINITY_NETNS   = 1, /* client[0..7]: bpf_get_netns_cookie() */
+	SLUICE_AFFINITY_ADDRESS = 2, /* client: the source address */
+};
+
+struct sluice_affinity_key {
+	__u8  client[16];
+	__u32 service_id;
+	__u8  kind; /* enum sluice_affinity_client */
+	__u8  pad[3];
+};
+
+struct sluice_affinity_value {
+	__u64 last_used_ns; /* bpf_ktime_get_ns() of the last connection */
+	__u32 backend_id;
+	__u32 pad;
+};
+
+/*
+ * sluice_rsk_v1: LRU hash, what a socket was translated from, so replies
+ * (recvmsg) and getpeername show the VIP the application used.
+ */
+struct sluice_reverse_sock_key {
+	__u64  cookie;   /* bpf_get_socket_cookie() */
+	__u8   addr[16]; /* the backend */
+	__be16 port;
+	__u8   family;
+	__u8   pad[5];
+};
+
+struct sluice_reverse_sock_value {
+	__u8   addr[16]; /* the VIP */
+	__be16 port;
+	__u8   family;
+	__u8   pad;
+	__u32  service_id;
+};
+
+/* sluice_svm_v1: per-CPU array by service id. */
+struct sluice_service_metrics {
+	__u64 connections; /* connect()s and unconnected datagrams translated */
+	__u64 no_backend;  /* refused: no backend takes new flows */
+};
+
+/* sluice_bem_v1: per-CPU array by backend id. */
+struct sluice_backend_metrics {
+	__u64 connections;
+};
+
+/* Program (section function) names in sock_lb.bpf.o. */
+#define SLUICE_PROG_CONNECT4     "sluice_connect4"
+#define SLUICE_PROG_CONNECT6     "sluice_connect6"
+#define SLUICE_PROG_SENDMSG4     "sluice_sendmsg4"
+#define SLUICE_PROG_SENDMSG6     "sluice_sendmsg6"
+#define SLUICE_PROG_RECVMSG4     "sluice_recvmsg4"
+#define SLUICE_PROG_RECVMSG6     "sluice_recvmsg6"
+#define SLUICE_PROG_GETPEERNAME4 "sluice_getpeername4"
+#define SLUICE_PROG_GETPEERNAME6 "sluice_getpeername6"
+
+_Static_assert(sizeof(struct sluice_service_key) == 20, "service key");
+_Static_assert(sizeof(struct sluice_service_value) == 16, "service value");
+_Static_assert(sizeof(struct sluice_backend_value) == 20, "backend value");
+_Static_assert(sizeof(struct sluice_service_member_key) == 8, "service member key");
+_Static_assert(sizeof(struct sluice_service_member_value) == 8, "service member value");
+_Static_assert(sizeof(struct sluice_affinity_key) == 24, "affinity key");
+_Static_assert(sizeof(struct sluice_affinity_value) == 16, "affinity value");
+_Static_assert(sizeof(struct sluice_reverse_sock_key) == 32, "reverse sock key");
+_Static_assert(sizeof(struct sluice_reverse_sock_value) == 24, "reverse sock value");
+_Static_assert(sizeof(struct sluice_service_metrics) == 16, "service metrics");
+_Static_assert(sizeof(struct sluice_backend_metrics) == 8, "backend metrics");
+/* ==== end of Services ================================================== */
+
 #endif /* SLUICE_ABI_H */

@@ -1,0 +1,105 @@
+/// Maglev consistent hashing (Eisenbud et al., NSDI 2016) with weights.
+///
+/// Every backend walks its own permutation of the table's slots, derived only from the
+/// backend's identity bytes, and claims the next free slot of it in turn. So every node
+/// given the same backends, weights and size builds the same table, whatever order it
+/// learned them in, and removing one of N backends moves little more than its own 1/N of
+/// the slots. Weights: each round, a backend gains its weight in credit and claims one
+/// slot per `maximum weight` of credit, so the heaviest claims one slot a round and the
+/// others proportionally fewer, which keeps every share within a slot or two of its
+/// weight's share.
+public enum Maglev {
+    public struct Backend: Sendable, Hashable {
+        /// What makes the backend the same backend on every node: family, address, port.
+        public var identity: [UInt8]
+        /// Relative share of the table; 0 takes no slots.
+        public var weight: UInt32
+
+        public init(identity: [UInt8], weight: UInt32) {
+            self.identity = identity
+            self.weight = weight
+        }
+    }
+
+    /// The table: for each of `size` slots, the index in `backends` of its backend.
+    /// Empty when no backend has a weight. `size` must be a prime (the permutation
+    /// needs `skip` coprime to it) and larger than the number of backends.
+    public static func table(_ backends: [Backend], size: Int) -> [Int] {
+        precondition(size > 1 && Primes.isPrime(size), "Maglev table size \(size) is not a prime")
+        // Order by identity, so the input order (file order, map order) never matters.
+        let order = backends.indices.filter { backends[$0].weight > 0 }
+            .sorted { backends[$0].identity.lexicographicallyPrecedes(backends[$1].identity) }
+        guard !order.isEmpty else { return [] }
+
+        let count = order.count
+        var offset = [Int](repeating: 0, count: count)
+        var skip = [Int](repeating: 0, count: count)
+        var next = [Int](repeating: 0, count: count)
+        var credit = [UInt64](repeating: 0, count: count)
+        var weight = [UInt64](repeating: 0, count: count)
+        for (position, index) in order.enumerated() {
+            let identity = backends[index].identity
+            offset[position] = Int(StableHash.hash(identity, seed: 0x6f66_6673_6574) % UInt64(size))
+            skip[position] = Int(StableHash.hash(identity, seed: 0x736b_6970) % UInt64(size - 1)) + 1
+            weight[position] = UInt64(backends[index].weight)
+        }
+        let maximum = weight.max() ?? 1
+
+        var slots = [Int](repeating: -1, count: size)
+        var filled = 0
+        slots.withUnsafeMutableBufferPointer { slots in
+            while filled < size {
+                for position in 0..<count {
+                    credit[position] += weight[position]
+                    while credit[position] >= maximum && filled < size {
+                        credit[position] -= maximum
+                        // Next free slot along this backend's permutation.
+                        var slot = (offset[position] + next[position] * skip[position]) % size
+                        while slots[slot] >= 0 {
+                            next[position] += 1
+                            slot = (offset[position] + next[position] * skip[position]) % size
+                        }
+                        slots[slot] = order[position]
+                        next[position] += 1
+                        filled += 1
+                    }
+                    if filled == size { break }
+                }
+            }
+        }
+        return slots
+    }
+}
+
+/// Hashes that are the same on every node and every run (Swift's `Hasher` is seeded per
+/// process, so it cannot place backends).
+enum StableHash {
+    /// FNV-1a over the bytes, finished with splitmix64's mixer so that identities differing
+    /// in one byte land far apart.
+    static func hash(_ bytes: [UInt8], seed: UInt64) -> UInt64 {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
+        for byte in bytes {
+            value ^= UInt64(byte)
+            value = value &* 0x0000_0100_0000_01b3
+        }
+        value ^= value >> 30
+        value = value &* 0xbf58_476d_1ce4_e5b9
+        value ^= value >> 27
+        value = value &* 0x94d0_49bb_1331_11eb
+        return value ^ (value >> 31)
+    }
+}
+
+public enum Primes {
+    public static func isPrime(_ value: Int) -> Bool {
+        guard value >= 2 else { return false }
+        if value < 4 { return true }
+        if value % 2 == 0 { return false }
+        var divisor = 3
+        while divisor * divisor <= value {
+            if value % divisor == 0 { return false }
+            divisor += 2
+        }
+        return true
+    }
+}
