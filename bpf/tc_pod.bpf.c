@@ -27,6 +27,7 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 {
 	const struct sluice_endpoint_value *ep;
 	struct sluice_flow flow = {};
+	struct sluice_ct_hit hit = {};
 	__u32 policy_id = 0;
 	__u32 reason;
 
@@ -45,9 +46,11 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 		return sluice_finish(skb, dir, sluice_endpoint_audit(ep, reason));
 	}
 
-	reason = sluice_ct_check(&flow, ep->endpoint_id, dir);
-	if (reason != SLUICE_KEEP_GOING)
+	reason = sluice_ct_check(&flow, ep->endpoint_id, dir, &hit);
+	if (reason != SLUICE_KEEP_GOING) {
+		sluice_policy_stats_count(hit.policy_id, hit.direction, skb->len, 0);
 		return sluice_finish(skb, dir, reason);
+	}
 
 	if (sluice_endpoint_enforces(ep, dir))
 		reason = sluice_policy_decide(&flow, ep->endpoint_id, dir, &policy_id);
@@ -60,6 +63,7 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 	 */
 	if (reason == SLUICE_REASON_POLICY_ALLOWED || reason == SLUICE_REASON_NOT_ENFORCED)
 		sluice_ct_create(&flow, ep->endpoint_id, dir, policy_id);
+	sluice_policy_stats_count(policy_id, dir, skb->len, 1);
 
 	return sluice_finish(skb, dir, sluice_endpoint_audit(ep, reason));
 }

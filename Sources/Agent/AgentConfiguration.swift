@@ -11,6 +11,9 @@ public struct AgentConfiguration: Sendable {
     public var debounce: Duration
     /// Full re-read and re-sync even without events (drift repair).
     public var resyncInterval: Duration
+    public var conntrack = ConntrackSettings()
+    /// The node may reach its local pods whatever the policies (kubelet probes).
+    public var allowHostTraffic = true
 
     public init(policyDirectory: String, bpfObjectDirectory: String, pinDirectory: String,
                 metricsAddress: ListenAddress, nodeName: String, cgroupPath: String,

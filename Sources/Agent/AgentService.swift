@@ -25,12 +25,13 @@ public struct AgentService: Service {
             "pinDir": "\(configuration.pinDirectory)", "http": "\(configuration.metricsAddress)",
             "version": "\(SluiceVersion.current)"])
         let watcher = try DirectoryWatcher(path: configuration.policyDirectory)
-        await reconciler.reconcile()
+        await reconciler.reconcile(readBack: true)
 
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await watchLoop(watcher: watcher, reconciler: reconciler) }
                 group.addTask { await resyncLoop(watcher: watcher, reconciler: reconciler) }
+                group.addTask { await conntrackLoop(reconciler: reconciler) }
                 await group.next()
                 group.cancelAll()
             }
@@ -63,7 +64,18 @@ public struct AgentService: Service {
             let nowMissing = !(await reconciler.directoryExists)
             if wasMissing && !nowMissing { watcher.rewatch(path: configuration.policyDirectory) }
             wasMissing = nowMissing
-            await reconciler.reconcile()
+            await reconciler.reconcile(readBack: true)
+        }
+    }
+
+    private func conntrackLoop(reconciler: Reconciler) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: configuration.conntrack.collectionInterval)
+            } catch {
+                return
+            }
+            await reconciler.collectConntrackGarbage()
         }
     }
 }

@@ -18,6 +18,8 @@ public final class AgentStatus: Sendable {
         public var endpoints = 0
         public var identities = 0
         public var policies = 0
+        /// Policy id to `namespace/name`, for per-policy counters.
+        public var policyNames: [UInt32: String] = [:]
         public var policyEntries = 0
         public var ipcacheEntries = 0
         public var reconciles: [String: Int] = [:]

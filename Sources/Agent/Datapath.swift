@@ -50,6 +50,8 @@ public struct DatapathMaps: Sendable {
     public let policy: BPFMap<sluice_policy_key, sluice_policy_value>
     public let conntrack: BPFMap<sluice_ct_key, sluice_ct_value>
     public let metrics: BPFPerCPUMap<UInt32, sluice_metrics_value>
+    public let config: BPFMap<UInt32, sluice_config>
+    public let policyStats: BPFPerCPUMap<sluice_policy_stats_key, sluice_policy_stats_value>
 
     init(object: BPFObject) throws(BPFError) {
         endpoints = try object.map(SLUICE_MAP_ENDPOINTS)
@@ -57,6 +59,8 @@ public struct DatapathMaps: Sendable {
         policy = try object.map(SLUICE_MAP_POLICY)
         conntrack = try object.map(SLUICE_MAP_CT)
         metrics = try object.perCPUMap(SLUICE_MAP_METRICS)
+        config = try object.map(SLUICE_MAP_CONFIG)
+        policyStats = try object.perCPUMap(SLUICE_MAP_POLICY_STATS)
     }
 
     /// Opens the maps pinned under `pinDirectory` without loading programs (sluicectl).
@@ -66,5 +70,7 @@ public struct DatapathMaps: Sendable {
         policy = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_POLICY)
         conntrack = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_CT)
         metrics = try BPFPerCPUMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_METRICS)
+        config = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_CONFIG)
+        policyStats = try BPFPerCPUMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_POLICY_STATS)
     }
 }

@@ -8,6 +8,7 @@ enum DatapathReason {
         UInt32(SLUICE_REASON_POLICY_ALLOWED.rawValue): "policy_allowed",
         UInt32(SLUICE_REASON_CT_ESTABLISHED.rawValue): "ct_established",
         UInt32(SLUICE_REASON_CT_REPLY.rawValue): "ct_reply",
+        UInt32(SLUICE_REASON_CT_RELATED.rawValue): "ct_related",
         UInt32(SLUICE_REASON_NOT_IP.rawValue): "not_ip",
         UInt32(SLUICE_REASON_NO_ENDPOINT.rawValue): "no_endpoint",
         UInt32(SLUICE_REASON_AUDIT.rawValue): "audit",

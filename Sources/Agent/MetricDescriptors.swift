@@ -16,6 +16,22 @@ enum MetricDescriptors {
     static var mapEntries: MetricNameDescriptor { gauge("sluice_map_entries", "Entries the agent keeps in each BPF map.") }
     static var manifestFiles: MetricNameDescriptor { gauge("sluice_manifest_files", "Manifest files in the policy directory by state.") }
 
+    static var policyFlows: MetricNameDescriptor { counter("sluice_policy_flows",
+        "New flows allowed by a NetworkPolicy, by policy (namespace/name) and direction.") }
+    static var policyPackets: MetricNameDescriptor { counter("sluice_policy_packets",
+        "Packets of flows a NetworkPolicy allowed, replies included, by policy and direction.") }
+    static var policyBytes: MetricNameDescriptor { counter("sluice_policy_bytes",
+        "Bytes of flows a NetworkPolicy allowed, replies included, by policy and direction.") }
+    static var conntrackEntries: MetricNameDescriptor { gauge("sluice_conntrack_entries",
+        "Live conntrack entries at the last garbage collection, by family and protocol.") }
+    static var conntrackGCRuns: MetricNameDescriptor { counter("sluice_conntrack_gc_runs", "Conntrack garbage collections.") }
+    static var conntrackGCRemoved: MetricNameDescriptor { counter("sluice_conntrack_gc_removed_entries",
+        "Expired conntrack entries deleted by garbage collection.") }
+    static var conntrackGCDuration: MetricNameDescriptor { gauge("sluice_conntrack_gc_last_duration_seconds",
+        "How long the last conntrack garbage collection took.") }
+    static var conntrackRevoked: MetricNameDescriptor { counter("sluice_conntrack_revoked_flows",
+        "Established flows cut because a policy change denies them.") }
+
     private static func counter(_ name: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "total", helpText: help)
     }

@@ -10,8 +10,8 @@ final class MetricsExporter: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let maps: DatapathMaps
     private let status: AgentStatus
-    /// Last per-slot totals seen, to turn the map's absolute counts into increments.
-    private let seen = Mutex([UInt32: sluice_metrics_value]())
+    private let datapathCounters = CounterMirror<String>()
+    private let policyCounters = CounterMirror<String>()
     private let scrapeLock = Mutex(())
 
     init(maps: DatapathMaps, status: AgentStatus) {
@@ -24,10 +24,31 @@ final class MetricsExporter: Sendable {
         registry.makeCounter(descriptor: MetricDescriptors.reconciles, labels: [("outcome", outcome)]).increment()
     }
 
+    func conntrackRevoked(_ flows: Int) {
+        registry.makeCounter(descriptor: MetricDescriptors.conntrackRevoked).increment(by: Int64(flows))
+    }
+
+    func conntrackCollected(_ result: ConntrackMaintenance.Collection, duration: Duration) {
+        registry.makeCounter(descriptor: MetricDescriptors.conntrackGCRuns).increment()
+        registry.makeCounter(descriptor: MetricDescriptors.conntrackGCRemoved).increment(by: Int64(result.removed))
+        let (seconds, attoseconds) = duration.components
+        registry.makeGauge(descriptor: MetricDescriptors.conntrackGCDuration)
+            .set(Double(seconds) + Double(attoseconds) / 1e18)
+        for family in ["ipv4", "ipv6"] {
+            for name in ["tcp", "udp", "sctp", "icmp", "other"] {
+                let key = ConntrackMaintenance.ConntrackClass(family: family, protocolName: name)
+                registry.makeGauge(descriptor: MetricDescriptors.conntrackEntries,
+                                   labels: [("family", family), ("protocol", name)])
+                    .set(Double(result.live[key] ?? 0))
+            }
+        }
+    }
+
     /// Text exposition of everything, with the datapath counters read now.
     func scrape() -> [UInt8] {
         scrapeLock.withLock { _ in
             refreshDatapathCounters()
+            refreshPolicyCounters()
             refreshStateGauges()
             return registry.emitToBuffer()
         }
@@ -40,28 +61,39 @@ final class MetricsExporter: Sendable {
                 guard let total = try? maps.metrics.sum(slot, { a, b in
                     sluice_metrics_value(packets: a.packets &+ b.packets, bytes: a.bytes &+ b.bytes)
                 }) else { continue }
-                let previous = seen.withLock { seen in
-                    defer { seen[slot] = total }
-                    return seen[slot] ?? sluice_metrics_value(packets: 0, bytes: 0)
-                }
                 let labels = [
                     ("direction", DatapathReason.direction(direction.rawValue)),
                     ("verdict", DatapathReason.isDrop(reason) ? "dropped" : "forwarded"),
                     ("reason", DatapathReason.label(reason)),
                 ]
-                let packets = registry.makeCounter(descriptor: MetricDescriptors.datapathPackets, labels: labels)
-                let bytes = registry.makeCounter(descriptor: MetricDescriptors.datapathBytes, labels: labels)
-                // A smaller total means the map was recreated: start over from it.
-                if total.packets < previous.packets {
-                    packets.reset()
-                    bytes.reset()
-                    packets.increment(by: Int64(clamping: total.packets))
-                    bytes.increment(by: Int64(clamping: total.bytes))
-                } else {
-                    packets.increment(by: Int64(clamping: total.packets - previous.packets))
-                    bytes.increment(by: Int64(clamping: total.bytes &- previous.bytes))
-                }
+                datapathCounters.mirror(total.packets, for: "packets/\(slot)",
+                    into: registry.makeCounter(descriptor: MetricDescriptors.datapathPackets, labels: labels))
+                datapathCounters.mirror(total.bytes, for: "bytes/\(slot)",
+                    into: registry.makeCounter(descriptor: MetricDescriptors.datapathBytes, labels: labels))
             }
+        }
+    }
+
+    /// Per-policy counters, for the policies in force now (ids of deleted ones have no name).
+    private func refreshPolicyCounters() {
+        let names = status.snapshot.policyNames
+        guard let keys = try? maps.policyStats.keys() else { return }
+        for key in keys {
+            guard let name = names[key.policy_id],
+                  let total = try? maps.policyStats.sum(key, { a, b in
+                      sluice_policy_stats_value(flows: a.flows &+ b.flows, packets: a.packets &+ b.packets,
+                                                bytes: a.bytes &+ b.bytes)
+                  }) else { continue }
+            let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+            let labels = [("namespace", parts.first ?? ""), ("policy", parts.last ?? ""),
+                          ("direction", DatapathReason.direction(UInt32(key.direction)))]
+            let id = "\(name)/\(key.direction)"
+            policyCounters.mirror(total.flows, for: "flows/\(id)",
+                into: registry.makeCounter(descriptor: MetricDescriptors.policyFlows, labels: labels))
+            policyCounters.mirror(total.packets, for: "packets/\(id)",
+                into: registry.makeCounter(descriptor: MetricDescriptors.policyPackets, labels: labels))
+            policyCounters.mirror(total.bytes, for: "bytes/\(id)",
+                into: registry.makeCounter(descriptor: MetricDescriptors.policyBytes, labels: labels))
         }
     }
 

@@ -5,18 +5,21 @@ import Model
 import Planner
 
 /// Keeps the kernel's maps and attachments equal to the plan of the policy
-/// directory. The maps are the only current state: every run reads them
-/// back and writes the difference, so a restarted agent or a hand-edited
-/// map converges the same way.
+/// directory. The maps are the only current state: a full resync reads them
+/// back and writes the difference, so a restarted agent or a hand-edited map
+/// converges the same way; between resyncs a file change is diffed against
+/// what this agent last wrote, which costs no map reads.
 actor Reconciler {
-    private let configuration: AgentConfiguration
-    private let datapath: Datapath
-    private let status: AgentStatus
-    private let metrics: MetricsExporter
-    private let logger: Logger
+    let configuration: AgentConfiguration
+    let datapath: Datapath
+    let status: AgentStatus
+    let metrics: MetricsExporter
+    let logger: Logger
     private let directory: PolicyDirectory
     private var store = ManifestStore()
     private var allocations = Allocations()
+    /// What the last successful sync wrote; nil forces a read-back.
+    var applied: AppliedMaps?
 
     init(configuration: AgentConfiguration, status: AgentStatus, logger: Logger) throws(AgentError) {
         self.configuration = configuration
@@ -26,6 +29,9 @@ actor Reconciler {
         do {
             datapath = try Datapath(objectDirectory: configuration.bpfObjectDirectory,
                                     pinDirectory: configuration.pinDirectory)
+            try datapath.maps.config.update(0, configuration.conntrack.datapathConfig)
+            // Policy ids are this agent's own; counts under an earlier agent's ids would be misattributed.
+            for key in try datapath.maps.policyStats.keys() { try datapath.maps.policyStats.delete(key) }
         } catch {
             throw .bpf(error, context: "loading the pod datapath")
         }
@@ -36,18 +42,20 @@ actor Reconciler {
 
     var directoryExists: Bool { directory.exists }
 
-    /// Re-reads the directory, re-plans and syncs. Errors are logged and
-    /// reported in the status; the agent keeps what it enforced.
-    func reconcile() {
+    /// Re-reads the directory, re-plans and syncs; `readBack` diffs against
+    /// the kernel's maps instead of what this agent last wrote. Errors are
+    /// logged and reported in the status; the agent keeps what it enforced.
+    func reconcile(readBack: Bool = false) {
         guard directory.exists else {
             status.update { $0.lastSyncError = "policy directory \(configuration.policyDirectory) does not exist" }
             logger.warning("policy directory missing; waiting for it", metadata: ["dir": "\(configuration.policyDirectory)"])
             metrics.reconcileFinished(outcome: "no_directory")
             return
         }
+        if readBack { applied = nil }
         readFiles()
         let cluster = Cluster(manifests: store.manifests)
-        let desired = Planner.plan(cluster, nodeName: configuration.nodeName, allocations: &allocations)
+        let desired = Planner.plan(cluster, node: nodeSettings(), allocations: &allocations)
         do {
             let endpoints = try sync(desired)
             status.update {
@@ -57,18 +65,32 @@ actor Reconciler {
                 $0.endpoints = endpoints
                 $0.identities = desired.identities.count
                 $0.policies = desired.policyNames.count
+                $0.policyNames = desired.policyNames.mapValues(\.description)
                 $0.policyEntries = desired.policy.count
                 $0.ipcacheEntries = desired.ipcache.count
             }
             metrics.reconcileFinished(outcome: "success")
         } catch {
+            applied = nil
             logger.error("sync failed; previous state stays enforced", metadata: ["error": "\(error)"])
             status.update {
-                $0.lastSyncError = error.description
+                $0.lastSyncError = "\(error)"
                 $0.files = store.states
             }
             metrics.reconcileFinished(outcome: "error")
         }
+    }
+
+    /// The node's name and its own addresses, read now: addresses can come and go.
+    private func nodeSettings() -> NodeSettings {
+        var addresses: [IPAddress] = []
+        do {
+            addresses = try NetworkInterface.addresses().compactMap { IPAddress(bytes: $0) }
+        } catch {
+            logger.warning("cannot list the node's addresses; host traffic is not recognised", metadata: ["error": "\(error)"])
+        }
+        return NodeSettings(name: configuration.nodeName, addresses: addresses,
+                            allowHostTraffic: configuration.allowHostTraffic)
     }
 
     private func readFiles() {
@@ -94,92 +116,5 @@ actor Reconciler {
             }
         }
         store.retain(Set(names))
-    }
-
-    /// Writes the difference in an order that never opens a hole: entries
-    /// that new references need first, then the references (ipcache,
-    /// endpoints), then what nothing refers to any more.
-    private func sync(_ desired: DesiredState) throws(AgentError) -> Int {
-        let maps = datapath.maps
-        let endpointEntries = resolveEndpoints(desired.endpoints)
-        do {
-            let policy = MapDiff(desired: desired.policy, current: try current(maps.policy))
-            let ipcache = MapDiff(desired: desired.ipcache, current: try current(maps.ipcache))
-            let endpoints = MapDiff(desired: endpointEntries.values, current: try current(maps.endpoints))
-
-            for (key, value) in policy.upserts { try maps.policy.update(key, value) }
-            for (key, value) in ipcache.upserts { try maps.ipcache.update(key, value) }
-            // Programs go on before the endpoint entry turns enforcement on; checking
-            // every run also repairs a filter someone removed by hand.
-            for (key, pod) in endpointEntries.pods {
-                let ifindex = Int32(bitPattern: key)
-                if !(try datapath.isAttached(ifindex: ifindex)) {
-                    try datapath.attach(ifindex: ifindex)
-                    logger.info("attached datapath", metadata: [
-                        "interface": "\(NetworkInterface.name(of: ifindex) ?? String(ifindex))", "pod": "\(pod)"])
-                }
-            }
-            for (key, value) in endpoints.upserts { try maps.endpoints.update(key, value) }
-            for key in endpoints.deletes {
-                try maps.endpoints.delete(key)
-                let ifindex = Int32(bitPattern: key.ifindex)
-                if NetworkInterface.name(of: ifindex) != nil { try Datapath.detach(ifindex: ifindex) }
-            }
-            for key in ipcache.deletes { try maps.ipcache.delete(key) }
-            for key in policy.deletes { try maps.policy.delete(key) }
-            if !(policy.isEmpty && ipcache.isEmpty && endpoints.isEmpty) {
-                logger.info("maps synced", metadata: [
-                    "policy": "+\(policy.upserts.count) -\(policy.deletes.count)",
-                    "ipcache": "+\(ipcache.upserts.count) -\(ipcache.deletes.count)",
-                    "endpoints": "+\(endpoints.upserts.count) -\(endpoints.deletes.count)"])
-            }
-        } catch {
-            throw .bpf(error, context: "syncing maps")
-        }
-        return endpointEntries.values.count
-    }
-
-    private func current<K: Hashable & BitwiseCopyable, V: BitwiseCopyable>(_ map: BPFMap<K, V>) throws(BPFError) -> [K: V] {
-        var result: [K: V] = [:]
-        for (key, value) in try map.entries() { result[key] = value }
-        return result
-    }
-
-    /// Finds each local pod's host interface. A pod whose interface cannot be
-    /// found yet (veth not created) is skipped and retried on the next run.
-    private func resolveEndpoints(_ planned: [PlannedEndpoint])
-        -> (values: [sluice_endpoint_key: sluice_endpoint_value], pods: [UInt32: ObjectRef]) {
-        var values: [sluice_endpoint_key: sluice_endpoint_value] = [:]
-        var pods: [UInt32: ObjectRef] = [:]
-        for endpoint in planned {
-            guard let ifindex = hostInterface(of: endpoint) else { continue }
-            let key = sluice_endpoint_key(ifindex: UInt32(bitPattern: ifindex))
-            if let other = pods[key.ifindex] {
-                logger.error("two local pods resolve to one interface; enforcing the first", metadata: [
-                    "pod": "\(endpoint.pod)", "other": "\(other)", "interface": "\(ifindex)"])
-                continue
-            }
-            values[key] = sluice_endpoint_value(endpoint_id: endpoint.endpointID, flags: endpoint.flags)
-            pods[key.ifindex] = endpoint.pod
-        }
-        return (values, pods)
-    }
-
-    private func hostInterface(of endpoint: PlannedEndpoint) -> Int32? {
-        if let name = endpoint.hostInterface {
-            if let index = NetworkInterface.index(of: name) { return index }
-            logger.warning("host interface from annotation not found", metadata: ["pod": "\(endpoint.pod)", "interface": "\(name)"])
-            return nil
-        }
-        for address in endpoint.addresses {
-            do {
-                return try NetworkInterface.routeInterface(for: address.bytes)
-            } catch {
-                logger.debug("no local route to pod", metadata: ["pod": "\(endpoint.pod)", "address": "\(address)", "error": "\(error)"])
-            }
-        }
-        logger.warning("no host interface routes this local pod's address; not enforced yet",
-                       metadata: ["pod": "\(endpoint.pod)"])
-        return nil
     }
 }

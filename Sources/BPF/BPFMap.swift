@@ -69,6 +69,27 @@ public struct BPFMap<Key: BitwiseCopyable, Value: BitwiseCopyable>: Sendable {
     /// `bpf_map_delete_elem`; false when the key was already absent.
     @discardableResult
     public func delete(_ key: Key) throws(BPFError) -> Bool {
+        try MapCalls.delete(key, fd: fd, name: name)
+    }
+
+    /// Every key (`bpf_map_get_next_key`).
+    public func keys() throws(BPFError) -> [Key] {
+        try MapCalls.keys(fd: fd, info: info)
+    }
+
+    /// Every entry; keys deleted between the walk and the lookup are left out.
+    public func entries() throws(BPFError) -> [(key: Key, value: Value)] {
+        var result: [(key: Key, value: Value)] = []
+        for key in try keys() {
+            if let value = try lookup(key) { result.append((key, value)) }
+        }
+        return result
+    }
+}
+
+/// The key calls both map kinds share.
+enum MapCalls {
+    static func delete<Key: BitwiseCopyable>(_ key: Key, fd: FileDescriptor, name: String) throws(BPFError) -> Bool {
         var key = key
         let ret = bpf_map_delete_elem(fd.rawValue, &key)
         if ret == 0 { return true }
@@ -77,9 +98,9 @@ public struct BPFMap<Key: BitwiseCopyable, Value: BitwiseCopyable>: Sendable {
         throw error
     }
 
-    /// Every key, by walking `bpf_map_get_next_key`. Bounded by the map's capacity
-    /// (plus slack for concurrent inserts) so a map that changes underneath cannot loop forever.
-    public func keys() throws(BPFError) -> [Key] {
+    /// Walks `bpf_map_get_next_key`, bounded by the map's capacity (plus slack
+    /// for concurrent inserts) so a map that changes underneath cannot loop forever.
+    static func keys<Key: BitwiseCopyable>(fd: FileDescriptor, info: BPFMapInfo) throws(BPFError) -> [Key] {
         var keys: [Key] = []
         var current = zeroed(Key.self)
         var next = zeroed(Key.self)
@@ -90,18 +111,9 @@ public struct BPFMap<Key: BitwiseCopyable, Value: BitwiseCopyable>: Sendable {
             current = next
             ret = bpf_map_get_next_key(fd.rawValue, &current, &next)
         }
-        let error = BPFError.libbpf(ret, call: "bpf_map_get_next_key", subject: name)
+        let error = BPFError.libbpf(ret, call: "bpf_map_get_next_key", subject: info.name)
         guard ret == 0 || error.errno == ENOENT else { throw error }
         return keys
-    }
-
-    /// Every entry; keys deleted between the walk and the lookup are left out.
-    public func entries() throws(BPFError) -> [(key: Key, value: Value)] {
-        var result: [(key: Key, value: Value)] = []
-        for key in try keys() {
-            if let value = try lookup(key) { result.append((key, value)) }
-        }
-        return result
     }
 }
 

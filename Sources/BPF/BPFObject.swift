@@ -72,6 +72,17 @@ public final class BPFObject {
         return names
     }
 
+    /// Names of the object's maps, in ELF order (`.rodata`-style internal maps included).
+    public var mapNames: [String] {
+        var names: [String] = []
+        var map = bpf_object__next_map(object, nil)
+        while let current = map {
+            names.append(String(cString: bpf_map__name(current)))
+            map = bpf_object__next_map(object, current)
+        }
+        return names
+    }
+
     /// Plain description of a map, as the kernel and the ELF agree on it.
     public func mapInfo(_ name: String) throws(BPFError) -> BPFMapInfo {
         let map = try findMap(name)

@@ -60,6 +60,17 @@ public struct BPFPerCPUMap<Key: BitwiseCopyable, Value: BitwiseCopyable>: Sendab
         guard ret == 0 else { throw .libbpf(ret, call: "bpf_map_update_elem", subject: name) }
     }
 
+    /// `bpf_map_delete_elem`; false when the key was already absent.
+    @discardableResult
+    public func delete(_ key: Key) throws(BPFError) -> Bool {
+        try MapCalls.delete(key, fd: fd, name: name)
+    }
+
+    /// Every key (`bpf_map_get_next_key`).
+    public func keys() throws(BPFError) -> [Key] {
+        try MapCalls.keys(fd: fd, info: info)
+    }
+
     /// The values of all CPUs folded into one.
     public func sum(_ key: Key, _ combine: (Value, Value) -> Value) throws(BPFError) -> Value? {
         guard let values = try lookup(key), let first = values.first else { return nil }

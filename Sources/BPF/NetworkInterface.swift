@@ -30,4 +30,33 @@ public enum NetworkInterface {
         }
         return ret
     }
+
+    /// Every IPv4 and IPv6 address of the namespace's interfaces except the
+    /// loopback range (127/8, ::1), 4 or 16 bytes each, in network order.
+    /// Addresses on `lo` count: nodes often keep their own address there.
+    /// `getifaddrs` (netlink).
+    public static func addresses() throws(BPFError) -> [[UInt8]] {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { throw .errno(errno, call: "getifaddrs", subject: "this namespace") }
+        defer { freeifaddrs(list) }
+        var result: [[UInt8]] = []
+        var cursor = list
+        while let entry = cursor?.pointee {
+            cursor = entry.ifa_next
+            guard let sockaddr = entry.ifa_addr else { continue }
+            switch Int32(sockaddr.pointee.sa_family) {
+            case AF_INET:
+                let address = sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+                let bytes = withUnsafeBytes(of: address) { Array($0) }
+                if bytes[0] != 127 { result.append(bytes) }
+            case AF_INET6:
+                let address = sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+                let bytes = withUnsafeBytes(of: address) { Array($0) }
+                if bytes != [UInt8](repeating: 0, count: 15) + [1] { result.append(bytes) }
+            default:
+                continue
+            }
+        }
+        return result
+    }
 }

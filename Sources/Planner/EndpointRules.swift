@@ -9,15 +9,17 @@ struct EndpointRules {
     let cluster: Cluster
     let identities: [IdentitySignature: UInt32]
     let allocations: Allocations
+    let allowHostTraffic: Bool
     private(set) var enforcedFlags: UInt32 = 0
 
     init(endpointID: UInt32, pod: Pod, cluster: Cluster, identities: [IdentitySignature: UInt32],
-         allocations: Allocations) {
+         allocations: Allocations, allowHostTraffic: Bool) {
         self.endpointID = endpointID
         self.pod = pod
         self.cluster = cluster
         self.identities = identities
         self.allocations = allocations
+        self.allowHostTraffic = allowHostTraffic
     }
 
     /// A rule of one direction, with its peers in the policy's namespace.
@@ -51,6 +53,7 @@ struct EndpointRules {
         if isolatedIngress { enforcedFlags |= UInt32(SLUICE_EP_ENFORCE_INGRESS.rawValue) }
         if isolatedEgress { enforcedFlags |= UInt32(SLUICE_EP_ENFORCE_EGRESS.rawValue) }
         for rule in ingress { add(rule, direction: SLUICE_DIR_INGRESS, into: &entries) }
+        if isolatedIngress && allowHostTraffic { addHostTraffic(into: &entries) }
         for rule in egress { add(rule, direction: SLUICE_DIR_EGRESS, into: &entries) }
     }
 
@@ -69,6 +72,20 @@ struct EndpointRules {
                 // Several rules may allow the same thing: the lowest policy id is credited.
                 if let existing = entries[key], existing.policy_id <= value.policy_id { continue }
                 entries[key] = value
+            }
+        }
+    }
+
+    /// Every protocol from the node's own addresses, credited to no policy (id 0).
+    private func addHostTraffic(into entries: inout [sluice_policy_key: sluice_policy_value]) {
+        for (signature, identity) in identities where signature.isHost {
+            var key = zeroedABI(sluice_policy_key.self)
+            key.prefixlen = UInt32(SLUICE_POLICY_PREFIX_ALL_PROTOCOLS)
+            key.endpoint_id = endpointID
+            key.identity = identity
+            key.direction = UInt8(SLUICE_DIR_INGRESS.rawValue)
+            if entries[key] == nil {
+                entries[key] = sluice_policy_value(action: UInt16(SLUICE_ACTION_ALLOW.rawValue), flags: 0, policy_id: 0)
             }
         }
     }

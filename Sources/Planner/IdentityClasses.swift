@@ -3,7 +3,7 @@ import Model
 /// Splits the address space into classes that every policy peer treats alike.
 ///
 /// The ipcache gets one prefix per pod address, per ipBlock cidr and except,
-/// and the two default routes. An address's longest matching prefix decides
+/// the node's own addresses, and the two default routes. An address's longest matching prefix decides
 /// its class: the listed prefixes containing an address form a chain, and the
 /// longest one determines the whole chain, hence every ipBlock's verdict. Pod
 /// addresses add the selectors that match the pod. Unlike Cilium, ipBlock
@@ -13,7 +13,7 @@ struct IdentityClasses {
 
     var signatures: Set<IdentitySignature> { Set(prefixes.values).union([.world]) }
 
-    init(cluster: Cluster) {
+    init(cluster: Cluster, nodeAddresses: [IPAddress] = []) {
         var selectorPeers: [PeerKey] = []
         var blockPeers: [(key: PeerKey, block: IPBlock)] = []
         var namedPortsInEgress: Set<String> = []
@@ -43,6 +43,12 @@ struct IdentityClasses {
                 block.cidr.contains(cidr) && !block.except.contains { $0.contains(cidr) }
             }.map(\.key)
             prefixes[cidr] = IdentitySignature(peers: Set(peers), namedPorts: [])
+        }
+
+        // After the blocks and before the pods: a pod never has a node address.
+        for address in nodeAddresses {
+            let inBlocks = blockPeers.filter { $0.block.contains(address) }.map(\.key)
+            prefixes[CIDR(host: address)] = IdentitySignature(peers: Set(inBlocks), namedPorts: [], isHost: true)
         }
 
         for (ref, pod) in cluster.pods where !pod.spec.hostNetwork {

@@ -21,6 +21,15 @@ public struct NamedPort: Hashable, Sendable {
 public struct IdentitySignature: Hashable, Sendable {
     public var peers: Set<PeerKey>
     public var namedPorts: Set<NamedPort>
+    /// An address of the node itself, whose traffic to local pods (kubelet
+    /// probes) may be allowed whatever the policies say.
+    public var isHost: Bool
+
+    public init(peers: Set<PeerKey>, namedPorts: Set<NamedPort>, isHost: Bool = false) {
+        self.peers = peers
+        self.namedPorts = namedPorts
+        self.isHost = isHost
+    }
 
     public static let world = IdentitySignature(peers: [], namedPorts: [])
 }

@@ -1,12 +1,28 @@
 import CSluiceBPF
 import Model
 
+/// What the planner knows of the node it plans for.
+public struct NodeSettings: Sendable, Equatable {
+    /// Pods whose `spec.nodeName` is this are local.
+    public var name: String
+    /// The node's own addresses (loopback excluded).
+    public var addresses: [IPAddress]
+    /// Lets the node reach its local pods whatever the policies (kubelet probes).
+    public var allowHostTraffic: Bool
+
+    public init(name: String, addresses: [IPAddress] = [], allowHostTraffic: Bool = true) {
+        self.name = name
+        self.addresses = addresses
+        self.allowHostTraffic = allowHostTraffic
+    }
+}
+
 /// Turns the cluster into the maps' desired contents. Pure: the same cluster
 /// and allocations give the same state, bit for bit.
 public enum Planner {
-    public static func plan(_ cluster: Cluster, nodeName: String, allocations: inout Allocations) -> DesiredState {
+    public static func plan(_ cluster: Cluster, node: NodeSettings, allocations: inout Allocations) -> DesiredState {
         var state = DesiredState()
-        let classes = IdentityClasses(cluster: cluster)
+        let classes = IdentityClasses(cluster: cluster, nodeAddresses: node.addresses)
 
         var identityOf: [IdentitySignature: UInt32] = [.world: UInt32(SLUICE_IDENTITY_WORLD.rawValue)]
         for signature in classes.signatures where signature != .world {
@@ -24,12 +40,12 @@ public enum Planner {
         }
 
         let localPods = cluster.pods.filter { _, pod in
-            pod.spec.nodeName == nodeName && !pod.spec.hostNetwork && !pod.status.addresses.isEmpty
+            pod.spec.nodeName == node.name && !pod.spec.hostNetwork && !pod.status.addresses.isEmpty
         }
         for (ref, pod) in localPods.sorted(by: { $0.key < $1.key }) {
             let endpointID = allocations.endpoint(ref)
-            var rules = EndpointRules(endpointID: endpointID, pod: pod, cluster: cluster,
-                                      identities: identityOf, allocations: allocations)
+            var rules = EndpointRules(endpointID: endpointID, pod: pod, cluster: cluster, identities: identityOf,
+                                      allocations: allocations, allowHostTraffic: node.allowHostTraffic)
             rules.collect(into: &state.policy)
             var flags = rules.enforcedFlags
             if cluster.isAudited(namespace: ref.namespace) { flags |= UInt32(SLUICE_EP_AUDIT.rawValue) }

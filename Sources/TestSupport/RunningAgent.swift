@@ -14,7 +14,8 @@ public final class RunningAgent: Sendable {
     public let nodeName: String
     private let process: ManagedProcess
 
-    public init(topology: Topology, files: [String: String] = [:]) throws {
+    /// `arguments` are extra sluiced flags.
+    public init(topology: Topology, files: [String: String] = [:], arguments: [String] = []) throws {
         self.topology = topology
         nodeName = topology.id
         policyDirectory = NSTemporaryDirectory() + "sluice-e2e-\(topology.id)"
@@ -34,7 +35,7 @@ public final class RunningAgent: Sendable {
             "--cgroup-path", cgroup.path,
             "--metrics-address", "127.0.0.1:\(port)",
             "--log-level", "debug",
-        ])
+        ] + arguments)
         try waitUntilReady()
     }
 

@@ -6,9 +6,10 @@ enum Server {
     static let usage = "sluice-probe serve [--tcp PORT[,PORT]] [--udp PORT[,PORT]] [--bind ADDR] [--name NAME]"
 
     /// A connection waiting for its request line; dropped when its deadline passes.
+    /// A connection is closed after 2 s without a complete line.
     private struct Connection {
         var request: [UInt8] = []
-        let deadline = Deadline(afterMilliseconds: 2000)
+        var deadline = Deadline(afterMilliseconds: 2000)
     }
 
     private static let maximumConnections = 512
@@ -99,19 +100,29 @@ enum Server {
         connections[fd] = Connection()
     }
 
-    /// Reads what is there; answers once the line is complete. False when done with the connection.
+    /// Reads what is there and answers each complete line, so one connection
+    /// can carry many (`session`). False when done with the connection.
     private static func serve(_ fd: Int32, _ connection: inout Connection, prefix: [UInt8]) -> Bool {
         var buffer = [UInt8](repeating: 0, count: maximumRequest)
         let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         if count < 0 { return errno == EAGAIN || errno == EINTR }
         connection.request += buffer.prefix(count)
-        let complete = count == 0 || connection.request.contains(UInt8(ascii: "\n"))
-            || connection.request.count >= maximumRequest
-        guard complete else { return true }
-        let answer = prefix + Array(firstLine(connection.request).utf8) + [UInt8(ascii: "\n")]
-        // The answer is far smaller than a fresh socket's send buffer: one send suffices.
+        while let newline = connection.request.firstIndex(of: UInt8(ascii: "\n")) {
+            answer(Array(connection.request[...newline]), on: fd, prefix: prefix)
+            connection.request.removeSubrange(...newline)
+            connection.deadline = Deadline(afterMilliseconds: 2000)
+        }
+        if count == 0 || connection.request.count >= maximumRequest {
+            if !connection.request.isEmpty { answer(connection.request, on: fd, prefix: prefix) }
+            return false
+        }
+        return true
+    }
+
+    /// The answer is far smaller than a socket's send buffer: one send suffices.
+    private static func answer(_ line: [UInt8], on fd: Int32, prefix: [UInt8]) {
+        let answer = prefix + Array(firstLine(line).utf8) + [UInt8(ascii: "\n")]
         _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        return false
     }
 
     private static func echoDatagram(on fd: Int32, prefix: [UInt8]) {

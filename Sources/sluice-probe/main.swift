@@ -3,14 +3,17 @@ import Glibc
 // sluice-probe: the traffic end of Sluice's tests and demo, run inside pod
 // namespaces through `nsenter --net=/run/netns/POD sluice-probe ...`.
 // Exit status: 0 answered, 1 refused or reset, 2 timed out, 3 other network
-// error, 4 HTTP error status, 64 usage.
+// error, 4 HTTP error status, 64 usage; `matrix` exits 0 once every target has
+// its line, whatever the lines say.
 
 let usage = """
     usage:
       \(Server.usage)
       \(StreamProbe.usage)
+      \(SessionProbe.usage)
       \(DatagramProbe.usage)
       \(HTTPGet.usage)
+      \(MatrixProbe.usage)
     """
 
 func printLine(_ text: String) {
@@ -39,9 +42,15 @@ func runCommand(_ arguments: [String]) throws(ProbeError) -> String? {
     switch command {
     case "serve": try Server.run(rest)
     case "tcp": return try StreamProbe.run(rest)
+    case "session":
+        try SessionProbe.run(rest)
+        return nil
     case "udp": return try DatagramProbe.run(rest)
     case "http-get":
         try HTTPGet.run(rest)
+        return nil
+    case "matrix":
+        try MatrixProbe.run(rest)
         return nil
     case "help", "--help", "-h":
         return usage

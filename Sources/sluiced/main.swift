@@ -31,6 +31,30 @@ struct Sluiced: AsyncParsableCommand {
     @Option(help: "cgroup v2 directory for socket hooks (default: the cgroup2 mount in /proc/self/mountinfo).")
     var cgroupPath: String?
 
+    @Flag(inversion: .prefixedNo, help: "Let the node's own addresses reach its local pods whatever the policies (kubelet probes).")
+    var allowHostTraffic = true
+
+    @Flag(help: "Keep established flows that a policy change now denies (by default they are cut).")
+    var keepEstablishedFlows = false
+
+    @Option(help: "Conntrack timeout of TCP flows not yet answered, in seconds.")
+    var ctTcpSynTimeout = 60
+
+    @Option(help: "Conntrack timeout of established TCP flows, in seconds since their last packet.")
+    var ctTcpEstablishedTimeout = 6 * 3600
+
+    @Option(help: "Conntrack timeout of TCP flows after a FIN or RST, in seconds.")
+    var ctTcpClosingTimeout = 10
+
+    @Option(help: "Conntrack timeout of UDP, ICMP and other flows, in seconds.")
+    var ctOtherTimeout = 60
+
+    @Option(help: "Seconds between conntrack garbage collections.")
+    var ctGcInterval = 15
+
+    @Option(help: "Seconds between full resyncs that read the maps back and repair drift.")
+    var resyncInterval = 60
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -40,6 +64,11 @@ struct Sluiced: AsyncParsableCommand {
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format: must be text or json") }
+        for (flag, value) in [("--ct-tcp-syn-timeout", ctTcpSynTimeout), ("--ct-tcp-established-timeout", ctTcpEstablishedTimeout),
+                              ("--ct-tcp-closing-timeout", ctTcpClosingTimeout), ("--ct-other-timeout", ctOtherTimeout),
+                              ("--ct-gc-interval", ctGcInterval), ("--resync-interval", resyncInterval)] where value < 1 {
+            throw ValidationError("\(flag): must be at least 1 second, got \(value)")
+        }
         guard ListenAddress(parsing: metricsAddress) != nil else {
             throw ValidationError("--metrics-address: expected HOST:PORT or :PORT, got '\(metricsAddress)'")
         }
@@ -58,9 +87,17 @@ struct Sluiced: AsyncParsableCommand {
             throw ValidationError("--cgroup-path: no cgroup2 mount in /proc/self/mountinfo; pass one")
         }
         let address = ListenAddress(parsing: metricsAddress) ?? ListenAddress(host: "::", port: 9966)
-        let agentConfiguration = AgentConfiguration(
+        var agentConfiguration = AgentConfiguration(
             policyDirectory: policyDir, bpfObjectDirectory: bpfObjectDir, pinDirectory: pinDir,
-            metricsAddress: address, nodeName: nodeName ?? ProcessInfo.processInfo.hostName, cgroupPath: cgroup)
+            metricsAddress: address, nodeName: nodeName ?? ProcessInfo.processInfo.hostName, cgroupPath: cgroup,
+            resyncInterval: .seconds(resyncInterval))
+        agentConfiguration.allowHostTraffic = allowHostTraffic
+        agentConfiguration.conntrack.keepEstablished = keepEstablishedFlows
+        agentConfiguration.conntrack.tcpSyn = .seconds(ctTcpSynTimeout)
+        agentConfiguration.conntrack.tcpEstablished = .seconds(ctTcpEstablishedTimeout)
+        agentConfiguration.conntrack.tcpClosing = .seconds(ctTcpClosingTimeout)
+        agentConfiguration.conntrack.other = .seconds(ctOtherTimeout)
+        agentConfiguration.conntrack.collectionInterval = .seconds(ctGcInterval)
         let group = ServiceGroup(services: [AgentService(configuration: agentConfiguration, logger: logger)],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {

@@ -85,6 +85,25 @@ struct ABILayoutTests {
         ])
     }
 
+    @Test func configAndPolicyStatsMatchC() {
+        check(sluice_config.self, size: 32, alignment: 8, [
+            .init(name: "ct_tcp_syn_ns", path: \.ct_tcp_syn_ns, offset: 0),
+            .init(name: "ct_tcp_established_ns", path: \.ct_tcp_established_ns, offset: 8),
+            .init(name: "ct_tcp_closing_ns", path: \.ct_tcp_closing_ns, offset: 16),
+            .init(name: "ct_other_ns", path: \.ct_other_ns, offset: 24),
+        ])
+        check(sluice_policy_stats_key.self, size: 8, alignment: 4, [
+            .init(name: "policy_id", path: \.policy_id, offset: 0),
+            .init(name: "direction", path: \.direction, offset: 4),
+            .init(name: "pad", path: \.pad, offset: 5),
+        ])
+        check(sluice_policy_stats_value.self, size: 24, alignment: 8, [
+            .init(name: "flows", path: \.flows, offset: 0),
+            .init(name: "packets", path: \.packets, offset: 8),
+            .init(name: "bytes", path: \.bytes, offset: 16),
+        ])
+    }
+
     @Test func prefixLengthsCountBitsAfterPrefixlen() {
         let policyBase = MemoryLayout<sluice_policy_key>.offset(of: \.endpoint_id) ?? -1
         #expect(Int(SLUICE_POLICY_PREFIX_ALL_PROTOCOLS) == 8 * ((MemoryLayout<sluice_policy_key>.offset(of: \.protocol) ?? -1) - policyBase))

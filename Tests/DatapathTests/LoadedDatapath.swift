@@ -16,6 +16,8 @@ final class LoadedDatapath {
     let policy: BPFMap<sluice_policy_key, sluice_policy_value>
     let conntrack: BPFMap<sluice_ct_key, sluice_ct_value>
     let metrics: BPFPerCPUMap<UInt32, sluice_metrics_value>
+    let config: BPFMap<UInt32, sluice_config>
+    let policyStats: BPFPerCPUMap<sluice_policy_stats_key, sluice_policy_stats_value>
     private let programs: [String: BPFProgram]
 
     /// $SLUICE_BPF_DIR (set by the Makefile), else bpf/build under the package root.
@@ -30,6 +32,8 @@ final class LoadedDatapath {
         policy = try object.map(SLUICE_MAP_POLICY)
         conntrack = try object.map(SLUICE_MAP_CT)
         metrics = try object.perCPUMap(SLUICE_MAP_METRICS)
+        config = try object.map(SLUICE_MAP_CONFIG)
+        policyStats = try object.perCPUMap(SLUICE_MAP_POLICY_STATS)
         programs = [
             SLUICE_PROG_FROM_POD: try object.program(SLUICE_PROG_FROM_POD),
             SLUICE_PROG_TO_POD: try object.program(SLUICE_PROG_TO_POD),
@@ -140,11 +144,11 @@ final class LoadedDatapath {
 }
 
 extension TestPacket {
-    /// The ports conntrack keys on: ICMP echo's identifier stands in for both.
+    /// The ports conntrack keys on: ICMP echo's identifier is a request's sport and a reply's dport.
     var conntrackPorts: (UInt16, UInt16) {
         switch transport {
         case let .tcp(sport, dport, _), let .udp(sport, dport), let .sctp(sport, dport): (sport, dport)
-        case let .echo(id, _): (id, id)
+        case let .echo(id, reply): reply ? (0, id) : (id, 0)
         case .raw: (0, 0)
         }
     }

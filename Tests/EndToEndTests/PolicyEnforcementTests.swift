@@ -122,6 +122,7 @@ struct PolicyEnforcementTests {
 
         let sluicectl = try TestPaths.binary("sluicectl")
         let teardown = try topology.node.run([sluicectl, "teardown", "--pin-dir", agent.pins.path]).checked()
+        #expect(teardown.stdout.contains("detached from: "))
         #expect(access(agent.pins.path, F_OK) != 0, "pin directory still there")
         try expectReachability(topology, frontend: true, other: true)
     }

@@ -36,7 +36,7 @@ func pod(_ name: String, namespace: String = "default", labels: [String: String]
 /// Plans `yaml` for node-a with fresh allocations.
 func plan(_ yaml: String) throws -> DesiredState {
     var allocations = Allocations()
-    return Planner.plan(try cluster(yaml), nodeName: "node-a", allocations: &allocations)
+    return Planner.plan(try cluster(yaml), node: NodeSettings(name: "node-a"), allocations: &allocations)
 }
 
 extension DesiredState {

@@ -19,16 +19,16 @@ import Testing
     @Test func planningTwiceGivesTheSameStateBitForBit() throws {
         var first = Allocations()
         var second = Allocations()
-        let a = Planner.plan(try cluster(base), nodeName: "node-a", allocations: &first)
-        let b = Planner.plan(try cluster(base), nodeName: "node-a", allocations: &second)
+        let a = Planner.plan(try cluster(base), node: NodeSettings(name: "node-a"), allocations: &first)
+        let b = Planner.plan(try cluster(base), node: NodeSettings(name: "node-a"), allocations: &second)
         #expect(a == b)
     }
 
     @Test func addingAnUnrelatedPodOnlyAddsItsOwnEntries() throws {
         var allocations = Allocations()
-        let before = Planner.plan(try cluster(base), nodeName: "node-a", allocations: &allocations)
+        let before = Planner.plan(try cluster(base), node: NodeSettings(name: "node-a"), allocations: &allocations)
         let after = Planner.plan(try cluster(base + pod("new", labels: ["app": "frontend"], ip: "10.0.0.99")),
-                                 nodeName: "node-a", allocations: &allocations)
+                                 node: NodeSettings(name: "node-a"), allocations: &allocations)
         // Same class as the frontend: the ipcache gains one entry, the policy map none.
         #expect(after.policy == before.policy)
         #expect(after.ipcache.count == before.ipcache.count + 1)

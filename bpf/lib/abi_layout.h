@@ -50,6 +50,18 @@ __SLUICE_AT(sluice_ct_value, pad, 22);
 __SLUICE_AT(sluice_metrics_value, packets, 0);
 __SLUICE_AT(sluice_metrics_value, bytes, 8);
 
+__SLUICE_AT(sluice_config, ct_tcp_syn_ns, 0);
+__SLUICE_AT(sluice_config, ct_tcp_established_ns, 8);
+__SLUICE_AT(sluice_config, ct_tcp_closing_ns, 16);
+__SLUICE_AT(sluice_config, ct_other_ns, 24);
+
+__SLUICE_AT(sluice_policy_stats_key, policy_id, 0);
+__SLUICE_AT(sluice_policy_stats_key, direction, 4);
+__SLUICE_AT(sluice_policy_stats_key, pad, 5);
+__SLUICE_AT(sluice_policy_stats_value, flows, 0);
+__SLUICE_AT(sluice_policy_stats_value, packets, 8);
+__SLUICE_AT(sluice_policy_stats_value, bytes, 16);
+
 /* LPM prefixes count bits from the field after prefixlen. */
 _Static_assert(SLUICE_POLICY_PREFIX_ALL_PROTOCOLS == 8 * (__builtin_offsetof(struct sluice_policy_key, protocol) - 4),
 	       "all-protocols prefix ends before protocol");

@@ -1,4 +1,4 @@
-/* Per-endpoint connection tracking: packets and replies of flows an endpoint already let through. */
+/* Per-endpoint connection tracking: packets, replies and ICMP errors of flows an endpoint already let through. */
 #ifndef SLUICE_CONNTRACK_H
 #define SLUICE_CONNTRACK_H
 
@@ -6,26 +6,34 @@
 #include "parse.h"
 #include "verdict.h"
 
-/* The key of `flow` at `endpoint_id`, as seen or with both ends swapped. */
-static __always_inline void __sluice_ct_key(struct sluice_ct_key *key, const struct sluice_flow *flow,
+/* The key of a tuple at `endpoint_id`, as seen or with both ends swapped. */
+static __always_inline void __sluice_ct_key(struct sluice_ct_key *key, const __u8 *saddr, const __u8 *daddr,
+					    __be16 sport, __be16 dport, __u8 protocol, __u8 family,
 					    __u32 endpoint_id, int reversed)
 {
 	if (reversed) {
-		__builtin_memcpy(key->saddr, flow->daddr, sizeof(key->saddr));
-		__builtin_memcpy(key->daddr, flow->saddr, sizeof(key->daddr));
-		key->sport = flow->dport;
-		key->dport = flow->sport;
+		__builtin_memcpy(key->saddr, daddr, sizeof(key->saddr));
+		__builtin_memcpy(key->daddr, saddr, sizeof(key->daddr));
+		key->sport = dport;
+		key->dport = sport;
 	} else {
-		__builtin_memcpy(key->saddr, flow->saddr, sizeof(key->saddr));
-		__builtin_memcpy(key->daddr, flow->daddr, sizeof(key->daddr));
-		key->sport = flow->sport;
-		key->dport = flow->dport;
+		__builtin_memcpy(key->saddr, saddr, sizeof(key->saddr));
+		__builtin_memcpy(key->daddr, daddr, sizeof(key->daddr));
+		key->sport = sport;
+		key->dport = dport;
 	}
 	key->endpoint_id = endpoint_id;
-	key->protocol = flow->protocol;
-	key->family = flow->family;
+	key->protocol = protocol;
+	key->family = family;
 	key->pad[0] = 0;
 	key->pad[1] = 0;
+}
+
+static __always_inline void __sluice_ct_flow_key(struct sluice_ct_key *key, const struct sluice_flow *flow,
+						 __u32 endpoint_id, int reversed)
+{
+	__sluice_ct_key(key, flow->saddr, flow->daddr, flow->sport, flow->dport, flow->protocol, flow->family,
+			endpoint_id, reversed);
 }
 
 static __always_inline __u8 __sluice_ct_tcp_flags(const struct sluice_flow *flow)
@@ -41,37 +49,98 @@ static __always_inline __u8 __sluice_ct_tcp_flags(const struct sluice_flow *flow
 	return flags;
 }
 
+/* abi.h's timeout, with the agent's settings when it wrote any. */
+static __always_inline __u64 __sluice_ct_timeout(const struct sluice_ct_value *ct, __u8 protocol)
+{
+	__u32 zero = 0;
+	const struct sluice_config *cfg = bpf_map_lookup_elem(&sluice_cfg_v1, &zero);
+	struct sluice_config none = {};
+
+	return sluice_ct_timeout_ns(cfg ? cfg : &none, ct, protocol);
+}
+
+/* An expired entry counts as absent even before the agent's collector removes it. */
+static __always_inline struct sluice_ct_value *__sluice_ct_lookup(const struct sluice_ct_key *key, __u64 now)
+{
+	struct sluice_ct_value *ct = bpf_map_lookup_elem(&sluice_ct_v1, key);
+
+	if (ct && now - ct->last_seen_ns > __sluice_ct_timeout(ct, key->protocol))
+		return NULL;
+	return ct;
+}
+
 /* Only writes what changed, so an established flow does not dirty the entry's flags. */
 static __always_inline void __sluice_ct_touch(struct sluice_ct_value *ct, const struct sluice_flow *flow,
-					      __u8 flags)
+					      __u8 flags, __u64 now)
 {
 	flags |= __sluice_ct_tcp_flags(flow);
-	ct->last_seen_ns = bpf_ktime_get_ns();
+	ct->last_seen_ns = now;
 	if ((ct->flags & flags) != flags)
 		ct->flags |= flags;
 }
 
-/*
- * CT_ESTABLISHED for the next packet of a flow this endpoint let through in
- * this direction, CT_REPLY for a packet coming back the other way, else
- * keep going.
- */
-static __always_inline __u32 sluice_ct_check(const struct sluice_flow *flow, __u32 endpoint_id, __u8 dir)
+/* What a conntrack hit tells the caller: the policy that allowed the flow, in its direction. */
+struct sluice_ct_hit {
+	__u32 policy_id;
+	__u8  direction;
+};
+
+static __always_inline __u32 __sluice_ct_hit(struct sluice_ct_hit *hit, const struct sluice_ct_value *ct,
+					     __u32 reason)
 {
+	hit->policy_id = ct->policy_id;
+	hit->direction = ct->direction;
+	return reason;
+}
+
+/*
+ * An ICMP error passes where the flow it quotes passed: the quoted packet
+ * went the other way through this endpoint (its original or its reply).
+ */
+static __always_inline __u32 __sluice_ct_related(const struct sluice_flow *flow, __u32 endpoint_id, __u8 dir,
+						 __u64 now, struct sluice_ct_hit *hit)
+{
+	const struct sluice_quote *q = &flow->quote;
 	struct sluice_ct_key key;
 	struct sluice_ct_value *ct;
 
-	__sluice_ct_key(&key, flow, endpoint_id, 0);
-	ct = bpf_map_lookup_elem(&sluice_ct_v1, &key);
+	__sluice_ct_key(&key, q->saddr, q->daddr, q->sport, q->dport, q->protocol, flow->family, endpoint_id, 0);
+	ct = __sluice_ct_lookup(&key, now);
+	if (ct && ct->direction != dir)
+		return __sluice_ct_hit(hit, ct, SLUICE_REASON_CT_RELATED);
+	__sluice_ct_key(&key, q->saddr, q->daddr, q->sport, q->dport, q->protocol, flow->family, endpoint_id, 1);
+	ct = __sluice_ct_lookup(&key, now);
+	if (ct && ct->direction == dir)
+		return __sluice_ct_hit(hit, ct, SLUICE_REASON_CT_RELATED);
+	return SLUICE_KEEP_GOING;
+}
+
+/*
+ * CT_ESTABLISHED for the next packet of a flow this endpoint let through in
+ * this direction, CT_REPLY for a packet coming back the other way,
+ * CT_RELATED for an ICMP error about either, else keep going.
+ */
+static __always_inline __u32 sluice_ct_check(const struct sluice_flow *flow, __u32 endpoint_id, __u8 dir,
+					     struct sluice_ct_hit *hit)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct sluice_ct_key key;
+	struct sluice_ct_value *ct;
+
+	if (flow->is_icmp_error)
+		return __sluice_ct_related(flow, endpoint_id, dir, now, hit);
+
+	__sluice_ct_flow_key(&key, flow, endpoint_id, 0);
+	ct = __sluice_ct_lookup(&key, now);
 	if (ct && ct->direction == dir) {
-		__sluice_ct_touch(ct, flow, 0);
-		return SLUICE_REASON_CT_ESTABLISHED;
+		__sluice_ct_touch(ct, flow, 0, now);
+		return __sluice_ct_hit(hit, ct, SLUICE_REASON_CT_ESTABLISHED);
 	}
-	__sluice_ct_key(&key, flow, endpoint_id, 1);
-	ct = bpf_map_lookup_elem(&sluice_ct_v1, &key);
+	__sluice_ct_flow_key(&key, flow, endpoint_id, 1);
+	ct = __sluice_ct_lookup(&key, now);
 	if (ct && ct->direction != dir) {
-		__sluice_ct_touch(ct, flow, SLUICE_CT_SEEN_REPLY);
-		return SLUICE_REASON_CT_REPLY;
+		__sluice_ct_touch(ct, flow, SLUICE_CT_SEEN_REPLY, now);
+		return __sluice_ct_hit(hit, ct, SLUICE_REASON_CT_REPLY);
 	}
 	return SLUICE_KEEP_GOING;
 }
@@ -89,7 +158,7 @@ static __always_inline void sluice_ct_create(const struct sluice_flow *flow, __u
 
 	ct.created_ns = bpf_ktime_get_ns();
 	ct.last_seen_ns = ct.created_ns;
-	__sluice_ct_key(&key, flow, endpoint_id, 0);
+	__sluice_ct_flow_key(&key, flow, endpoint_id, 0);
 	bpf_map_update_elem(&sluice_ct_v1, &key, &ct, BPF_ANY);
 }
 

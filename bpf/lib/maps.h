@@ -63,6 +63,24 @@ struct {
 } sluice_met_v1 SEC(".maps");
 __SLUICE_SAME_NAME(sluice_met_v1, SLUICE_MAP_METRICS);
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sluice_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_cfg_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_cfg_v1, SLUICE_MAP_CONFIG);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, SLUICE_POLICY_STATS_MAX);
+	__type(key, struct sluice_policy_stats_key);
+	__type(value, struct sluice_policy_stats_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_pst_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_pst_v1, SLUICE_MAP_POLICY_STATS);
+
 /* ==== Services: the socket load balancer's maps (layouts in abi.h) ==== */
 
 struct {

@@ -30,12 +30,20 @@
 struct sluice_flow {
 	__u8   saddr[16];   /* IPv4 in [0..3], rest zero */
 	__u8   daddr[16];
-	__be16 sport;       /* ICMP echo: the identifier, in both ports */
+	__be16 sport;       /* ICMP echo: the identifier (request: sport, reply: dport) */
 	__be16 dport;
 	__u8   family;      /* enum sluice_family */
 	__u8   protocol;    /* IPPROTO_* of the transport header */
 	__u8   tcp_flags;   /* TCP header byte 13: FIN, SYN, RST, ... */
 	__u8   is_fragment; /* non-first fragment: no transport header, ports unknown */
+	__u8   is_icmp_error; /* ICMP/ICMPv6 error: `quote` holds the quoted packet's tuple */
+	struct sluice_quote {
+		__u8   saddr[16];
+		__u8   daddr[16];
+		__be16 sport;
+		__be16 dport;
+		__u8   protocol;
+	} quote;
 };
 
 #define SLUICE_TCP_FIN 0x01
@@ -253,18 +261,96 @@ static __always_inline int __sluice_is_icmpv6_link_control(struct __sk_buff *skb
 	return (type >= 130 && type <= 137) || type == 143;
 }
 
-/* Echo request and reply carry an identifier that stands in for both ports. */
+/*
+ * Echo request and reply carry an identifier that stands in for ports: in
+ * sport of a request and dport of a reply, so that the reply's tuple is the
+ * request's reversed and a request with the same identifier is not a reply.
+ */
+static __always_inline void __sluice_echo_ports(const struct __sluice_icmp_echo *icmp, __u8 family,
+						__be16 *sport, __be16 *dport)
+{
+	__u8 request = family == SLUICE_FAMILY_IPV4 ? SLUICE_ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST;
+	__u8 reply = family == SLUICE_FAMILY_IPV4 ? SLUICE_ICMP_ECHO_REPLY : ICMPV6_ECHO_REPLY;
+
+	if (icmp->type == request)
+		*sport = icmp->id;
+	else if (icmp->type == reply)
+		*dport = icmp->id;
+}
+
+/* Destination unreachable, time exceeded, parameter problem (and ICMPv6's packet too big). */
+static __always_inline int __sluice_is_icmp_error(__u8 family, __u8 type)
+{
+	if (family == SLUICE_FAMILY_IPV4)
+		return type == 3 || type == 11 || type == 12;
+	return type >= 1 && type <= 4;
+}
+
+/* The quoted packet's ports: TCP, UDP and SCTP start with them, ICMP echo has its identifier. */
+static __always_inline void __sluice_parse_quote_ports(struct __sk_buff *skb, struct sluice_flow *flow,
+						       __u32 off, __u32 l3_end)
+{
+	struct __sluice_icmp_echo echo;
+	__be16 ports[2];
+
+	switch (flow->quote.protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+		if (__sluice_load_within(skb, off, l3_end, ports, sizeof(ports)))
+			return;
+		flow->quote.sport = ports[0];
+		flow->quote.dport = ports[1];
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (__sluice_load_within(skb, off, l3_end, &echo, sizeof(echo)))
+			return;
+		__sluice_echo_ports(&echo, flow->family, &flow->quote.sport, &flow->quote.dport);
+		break;
+	}
+	flow->is_icmp_error = 1;
+}
+
+/*
+ * An ICMP error quotes the IP header and first 8 bytes of the packet that
+ * caused it; its tuple finds the flow the error is about. A quote too short
+ * to read leaves the packet an ordinary ICMP packet for policy to decide.
+ */
+static __always_inline void __sluice_parse_quote(struct __sk_buff *skb, struct sluice_flow *flow,
+						 __u32 off, __u32 l3_end)
+{
+	struct ipv6hdr ip6;
+	struct iphdr ip;
+
+	if (flow->family == SLUICE_FAMILY_IPV4) {
+		if (__sluice_load_within(skb, off, l3_end, &ip, sizeof(ip)) || ip.version != 4 || ip.ihl < 5)
+			return;
+		__builtin_memcpy(flow->quote.saddr, &ip.saddr, 4);
+		__builtin_memcpy(flow->quote.daddr, &ip.daddr, 4);
+		flow->quote.protocol = ip.protocol;
+		__sluice_parse_quote_ports(skb, flow, off + ip.ihl * 4, l3_end);
+		return;
+	}
+	if (__sluice_load_within(skb, off, l3_end, &ip6, sizeof(ip6)) || ip6.version != 6)
+		return;
+	__builtin_memcpy(flow->quote.saddr, &ip6.saddr, 16);
+	__builtin_memcpy(flow->quote.daddr, &ip6.daddr, 16);
+	flow->quote.protocol = ip6.nexthdr;
+	__sluice_parse_quote_ports(skb, flow, off + sizeof(ip6), l3_end);
+}
+
 static __always_inline __u32 __sluice_parse_icmp(struct __sk_buff *skb, struct sluice_flow *flow,
-						  __u32 l4_off, __u32 l3_end, __u8 echo_request, __u8 echo_reply)
+						  __u32 l4_off, __u32 l3_end)
 {
 	struct __sluice_icmp_echo icmp;
 
 	if (__sluice_load_within(skb, l4_off, l3_end, &icmp, sizeof(icmp)))
 		return SLUICE_REASON_DROP_MALFORMED;
-	if (icmp.type == echo_request || icmp.type == echo_reply) {
-		flow->sport = icmp.id;
-		flow->dport = icmp.id;
-	}
+	__sluice_echo_ports(&icmp, flow->family, &flow->sport, &flow->dport);
+	if (__sluice_is_icmp_error(flow->family, icmp.type))
+		__sluice_parse_quote(skb, flow, l4_off + sizeof(icmp), l3_end);
 	return SLUICE_KEEP_GOING;
 }
 
@@ -284,13 +370,13 @@ static __always_inline __u32 __sluice_parse_l4(struct __sk_buff *skb, struct slu
 	case IPPROTO_ICMP:
 		if (flow->family != SLUICE_FAMILY_IPV4)
 			return SLUICE_KEEP_GOING;
-		return __sluice_parse_icmp(skb, flow, l4_off, l3_end, SLUICE_ICMP_ECHO_REQUEST, SLUICE_ICMP_ECHO_REPLY);
+		return __sluice_parse_icmp(skb, flow, l4_off, l3_end);
 	case IPPROTO_ICMPV6:
 		if (flow->family != SLUICE_FAMILY_IPV6)
 			return SLUICE_KEEP_GOING;
 		if (__sluice_is_icmpv6_link_control(skb, l4_off, l3_end))
 			return SLUICE_REASON_ICMPV6_LINK;
-		return __sluice_parse_icmp(skb, flow, l4_off, l3_end, ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY);
+		return __sluice_parse_icmp(skb, flow, l4_off, l3_end);
 	default:
 		/* Port-less protocols: the tuple is addresses and protocol alone. */
 		return SLUICE_KEEP_GOING;

@@ -20,6 +20,8 @@
 #define SLUICE_MAP_POLICY    "sluice_pol_v1"
 #define SLUICE_MAP_CT        "sluice_ct_v1"
 #define SLUICE_MAP_METRICS   "sluice_met_v1"
+#define SLUICE_MAP_CONFIG    "sluice_cfg_v1"
+#define SLUICE_MAP_POLICY_STATS "sluice_pst_v1"
 
 /* Default capacities (entries); the loader may resize before load. */
 #ifndef SLUICE_ENDPOINTS_MAX
@@ -33,6 +35,9 @@
 #endif
 #ifndef SLUICE_CT_MAX
 #define SLUICE_CT_MAX 262144
+#endif
+#ifndef SLUICE_POLICY_STATS_MAX
+#define SLUICE_POLICY_STATS_MAX 16384
 #endif
 
 /* Address families as stored in keys (not AF_* so the values are fixed). */
@@ -63,6 +68,7 @@ enum sluice_reason {
 	SLUICE_REASON_NO_ENDPOINT      = 6,  /* interface not (yet) known to the agent */
 	SLUICE_REASON_AUDIT            = 7,  /* would be dropped; audit mode forwarded it */
 	SLUICE_REASON_ICMPV6_LINK      = 8,  /* ICMPv6 neighbor discovery and MLD: IPv6's ARP/IGMP */
+	SLUICE_REASON_CT_RELATED       = 9,  /* ICMP error about a flow already allowed */
 	SLUICE_REASON_DROP_FIRST       = 64,
 	SLUICE_REASON_DROP_POLICY      = 64, /* no policy rule allowed the flow */
 	SLUICE_REASON_DROP_MALFORMED   = 65, /* truncated or inconsistent headers */
@@ -159,7 +165,8 @@ struct sluice_policy_value {
  * direction; a reply is found by looking up the reversed tuple. Keying on
  * the endpoint keeps two local pods' checks apart: an entry made by the
  * client's egress check never lets a packet skip the server's ingress check.
- * ICMP echo uses the identifier as both ports.
+ * ICMP echo puts the identifier in sport of a request and in dport of a
+ * reply, so a reply reverses its request's key and a request never does.
  */
 struct sluice_ct_key {
 	__u8  saddr[16];
@@ -185,6 +192,63 @@ struct sluice_ct_value {
 	__u8  direction;    /* enum sluice_direction of the original packet */
 	__u8  flags;        /* enum sluice_ct_flags */
 	__u16 pad;
+};
+
+/*
+ * Conntrack timeouts, in ns of CLOCK_MONOTONIC (bpf_ktime_get_ns) since an
+ * entry's last packet. A TCP flow is SYN until a reply is seen, CLOSING once
+ * a FIN or RST is seen, else ESTABLISHED. The datapath treats an expired
+ * entry as absent; the agent's garbage collector deletes it.
+ */
+#define SLUICE_CT_TIMEOUT_TCP_SYN_NS         (60ULL * 1000000000ULL)
+#define SLUICE_CT_TIMEOUT_TCP_ESTABLISHED_NS (6ULL * 3600ULL * 1000000000ULL)
+#define SLUICE_CT_TIMEOUT_TCP_CLOSING_NS     (10ULL * 1000000000ULL)
+#define SLUICE_CT_TIMEOUT_OTHER_NS           (60ULL * 1000000000ULL)
+
+/*
+ * sluice_cfg_v1: array of one, settings the agent may change at run time.
+ * A zero field means the default above.
+ */
+struct sluice_config {
+	__u64 ct_tcp_syn_ns;
+	__u64 ct_tcp_established_ns;
+	__u64 ct_tcp_closing_ns;
+	__u64 ct_other_ns;
+};
+
+/*
+ * How long `ct` lives after its last packet: the one definition, used by
+ * the datapath (an expired entry counts as absent) and by the agent's
+ * garbage collector. `protocol` is the key's IPPROTO_* number.
+ */
+static inline __u64 sluice_ct_timeout_ns(const struct sluice_config *cfg, const struct sluice_ct_value *ct,
+					 __u8 protocol)
+{
+	if (protocol != 6 /* IPPROTO_TCP */)
+		return cfg->ct_other_ns ? cfg->ct_other_ns : SLUICE_CT_TIMEOUT_OTHER_NS;
+	if (ct->flags & (SLUICE_CT_TCP_FIN | SLUICE_CT_TCP_RST))
+		return cfg->ct_tcp_closing_ns ? cfg->ct_tcp_closing_ns : SLUICE_CT_TIMEOUT_TCP_CLOSING_NS;
+	if (!(ct->flags & SLUICE_CT_SEEN_REPLY))
+		return cfg->ct_tcp_syn_ns ? cfg->ct_tcp_syn_ns : SLUICE_CT_TIMEOUT_TCP_SYN_NS;
+	return cfg->ct_tcp_established_ns ? cfg->ct_tcp_established_ns : SLUICE_CT_TIMEOUT_TCP_ESTABLISHED_NS;
+}
+
+/*
+ * sluice_pst_v1: per-CPU hash, what each policy allowed, per direction of
+ * the policy (the direction of the flow's first packet at the endpoint).
+ * flows counts new flows the policy allowed; packets and bytes count every
+ * packet of those flows, replies included.
+ */
+struct sluice_policy_stats_key {
+	__u32 policy_id;
+	__u8  direction; /* enum sluice_direction */
+	__u8  pad[3];
+};
+
+struct sluice_policy_stats_value {
+	__u64 flows;
+	__u64 packets;
+	__u64 bytes;
 };
 
 /*
@@ -220,6 +284,9 @@ _Static_assert(sizeof(struct sluice_policy_value) == 8, "policy value");
 _Static_assert(sizeof(struct sluice_ct_key) == 44, "ct key");
 _Static_assert(sizeof(struct sluice_ct_value) == 24, "ct value");
 _Static_assert(sizeof(struct sluice_metrics_value) == 16, "metrics value");
+_Static_assert(sizeof(struct sluice_config) == 32, "config");
+_Static_assert(sizeof(struct sluice_policy_stats_key) == 8, "policy stats key");
+_Static_assert(sizeof(struct sluice_policy_stats_value) == 24, "policy stats value");
 
 /* ==== Services ==========================================================
  *

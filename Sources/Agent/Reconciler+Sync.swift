@@ -1,0 +1,94 @@
+import BPF
+import CSluiceBPF
+import Planner
+
+extension Reconciler {
+    /// Writes the difference in an order that never opens a hole: entries
+    /// that new references need first, then the references (ipcache,
+    /// endpoints), then what nothing refers to any more.
+    func sync(_ desired: DesiredState) throws(AgentError) -> Int {
+        let maps = datapath.maps
+        let endpointEntries = resolveEndpoints(desired.endpoints)
+        do {
+            let current = if let applied { applied } else { try AppliedMaps(readingBack: maps) }
+            let policy = MapDiff(desired: desired.policy, current: current.policy)
+            let ipcache = MapDiff(desired: desired.ipcache, current: current.ipcache)
+            let endpoints = MapDiff(desired: endpointEntries.values, current: current.endpoints)
+
+            for (key, value) in policy.upserts { try maps.policy.update(key, value) }
+            for (key, value) in ipcache.upserts { try maps.ipcache.update(key, value) }
+            // Programs go on before the endpoint entry turns enforcement on; checking
+            // every run also repairs a filter someone removed by hand.
+            for (key, pod) in endpointEntries.pods {
+                let ifindex = Int32(bitPattern: key)
+                if !(try datapath.isAttached(ifindex: ifindex)) {
+                    try datapath.attach(ifindex: ifindex)
+                    logger.info("attached datapath", metadata: [
+                        "interface": "\(NetworkInterface.name(of: ifindex) ?? String(ifindex))", "pod": "\(pod)"])
+                }
+            }
+            for (key, value) in endpoints.upserts { try maps.endpoints.update(key, value) }
+            for key in endpoints.deletes {
+                try maps.endpoints.delete(key)
+                let ifindex = Int32(bitPattern: key.ifindex)
+                if NetworkInterface.name(of: ifindex) != nil { try Datapath.detach(ifindex: ifindex) }
+            }
+            for key in ipcache.deletes { try maps.ipcache.delete(key) }
+            for key in policy.deletes { try maps.policy.delete(key) }
+            let changed = !(policy.isEmpty && ipcache.isEmpty && endpoints.isEmpty)
+            if changed {
+                logger.info("maps synced", metadata: [
+                    "policy": "+\(policy.upserts.count) -\(policy.deletes.count)",
+                    "ipcache": "+\(ipcache.upserts.count) -\(ipcache.deletes.count)",
+                    "endpoints": "+\(endpoints.upserts.count) -\(endpoints.deletes.count)"])
+            }
+            let wasReadBack = applied == nil
+            applied = AppliedMaps(policy: desired.policy, ipcache: desired.ipcache, endpoints: endpointEntries.values)
+            if changed || wasReadBack {
+                try revalidateConntrack(endpointFlags: Dictionary(
+                    endpointEntries.values.values.map { ($0.endpoint_id, $0.flags) }, uniquingKeysWith: { a, _ in a }))
+            }
+        } catch {
+            throw .bpf(error, context: "syncing maps")
+        }
+        return endpointEntries.values.count
+    }
+
+    /// Finds each local pod's host interface. A pod whose interface cannot be
+    /// found yet (veth not created) is skipped and retried on the next run.
+    func resolveEndpoints(_ planned: [PlannedEndpoint])
+        -> (values: [sluice_endpoint_key: sluice_endpoint_value], pods: [UInt32: ObjectRef]) {
+        var values: [sluice_endpoint_key: sluice_endpoint_value] = [:]
+        var pods: [UInt32: ObjectRef] = [:]
+        for endpoint in planned {
+            guard let ifindex = hostInterface(of: endpoint) else { continue }
+            let key = sluice_endpoint_key(ifindex: UInt32(bitPattern: ifindex))
+            if let other = pods[key.ifindex] {
+                logger.error("two local pods resolve to one interface; enforcing the first", metadata: [
+                    "pod": "\(endpoint.pod)", "other": "\(other)", "interface": "\(ifindex)"])
+                continue
+            }
+            values[key] = sluice_endpoint_value(endpoint_id: endpoint.endpointID, flags: endpoint.flags)
+            pods[key.ifindex] = endpoint.pod
+        }
+        return (values, pods)
+    }
+
+    func hostInterface(of endpoint: PlannedEndpoint) -> Int32? {
+        if let name = endpoint.hostInterface {
+            if let index = NetworkInterface.index(of: name) { return index }
+            logger.warning("host interface from annotation not found", metadata: ["pod": "\(endpoint.pod)", "interface": "\(name)"])
+            return nil
+        }
+        for address in endpoint.addresses {
+            do {
+                return try NetworkInterface.routeInterface(for: address.bytes)
+            } catch {
+                logger.debug("no local route to pod", metadata: ["pod": "\(endpoint.pod)", "address": "\(address)", "error": "\(error)"])
+            }
+        }
+        logger.warning("no host interface routes this local pod's address; not enforced yet",
+                       metadata: ["pod": "\(endpoint.pod)"])
+        return nil
+    }
+}
