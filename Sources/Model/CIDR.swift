@@ -66,8 +66,22 @@ public struct CIDR: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public var description: String { "\(address)/\(prefixLength)" }
 
+    /// Compares the prefix bits in place: planning asks this for every pod
+    /// address against every block, so it must not allocate.
     public func contains(_ other: IPAddress) -> Bool {
-        other.family == family && CIDR.mask(other, to: prefixLength) == address
+        guard other.family == family else { return false }
+        let theirs = other.bytes
+        let ours = address.bytes
+        var remaining = prefixLength
+        var index = 0
+        while remaining > 0 {
+            let bits = min(remaining, 8)
+            let mask = UInt8(truncatingIfNeeded: 0xff << (8 - bits))
+            if theirs[index] & mask != ours[index] { return false }
+            remaining -= bits
+            index += 1
+        }
+        return true
     }
 
     /// True when every address of `other` is in `self` (equal prefixes included).

@@ -9,6 +9,9 @@ public struct Allocations: Sendable, Equatable {
     public private(set) var policies: [ObjectRef: UInt32] = [:]
     /// Service and backend ids and built Maglev tables (ServicePlanner).
     public var services = ServiceAllocations()
+    /// Peer ids: signatures hold these instead of the peers themselves.
+    public private(set) var peers: [PeerKey: UInt32] = [:]
+    private var nextPeer: UInt32 = 1
     private var nextEndpoint: UInt32 = 1
     private var nextIdentity: UInt32 = 256
     private var nextPolicy: UInt32 = 1
@@ -37,11 +40,19 @@ public struct Allocations: Sendable, Equatable {
         return nextPolicy
     }
 
+    mutating func peer(_ key: PeerKey) -> UInt32 {
+        if let id = peers[key] { return id }
+        defer { nextPeer += 1 }
+        peers[key] = nextPeer
+        return nextPeer
+    }
+
     /// Forgets what the latest plan did not use.
     mutating func retain(endpoints liveEndpoints: Set<ObjectRef>, identities liveIdentities: Set<IdentitySignature>,
-                         policies livePolicies: Set<ObjectRef>) {
+                         policies livePolicies: Set<ObjectRef>, peers livePeers: Set<PeerKey>) {
         endpoints = endpoints.filter { liveEndpoints.contains($0.key) }
         identities = identities.filter { liveIdentities.contains($0.key) }
         policies = policies.filter { livePolicies.contains($0.key) }
+        peers = peers.filter { livePeers.contains($0.key) }
     }
 }

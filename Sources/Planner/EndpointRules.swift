@@ -22,12 +22,18 @@ struct EndpointRules {
         self.allowHostTraffic = allowHostTraffic
     }
 
-    /// A rule of one direction, with its peers in the policy's namespace.
+    /// A rule of one direction, its peers as ids (empty: everyone).
     private struct Rule {
         var policyID: UInt32
-        var policyNamespace: String
-        var peers: [NetworkPolicyPeer]
+        var peers: [UInt32]
         var ports: [NetworkPolicyPort]
+    }
+
+    private func rule(_ policyID: UInt32, _ namespace: String, _ peers: [NetworkPolicyPeer],
+                      _ ports: [NetworkPolicyPort]) -> Rule {
+        // Every peer was interned when the identity classes were built.
+        let ids = peers.compactMap { allocations.peers[PeerKey(policyNamespace: namespace, peer: $0)] }
+        return Rule(policyID: policyID, peers: ids, ports: ports)
     }
 
     mutating func collect(into entries: inout [sluice_policy_key: sluice_policy_value]) {
@@ -39,15 +45,11 @@ struct EndpointRules {
             guard policy.spec.podSelector.matches(pod.labels), let policyID = allocations.policies[ref] else { continue }
             if policy.spec.isolatesIngress {
                 isolatedIngress = true
-                ingress += policy.spec.ingress.map {
-                    Rule(policyID: policyID, policyNamespace: ref.namespace, peers: $0.from, ports: $0.ports)
-                }
+                ingress += policy.spec.ingress.map { rule(policyID, ref.namespace, $0.from, $0.ports) }
             }
             if policy.spec.isolatesEgress {
                 isolatedEgress = true
-                egress += policy.spec.egress.map {
-                    Rule(policyID: policyID, policyNamespace: ref.namespace, peers: $0.to, ports: $0.ports)
-                }
+                egress += policy.spec.egress.map { rule(policyID, ref.namespace, $0.to, $0.ports) }
             }
         }
         if isolatedIngress { enforcedFlags |= UInt32(SLUICE_EP_ENFORCE_INGRESS.rawValue) }
@@ -92,9 +94,7 @@ struct EndpointRules {
 
     /// An empty peer list allows everyone; otherwise any listed peer must match.
     private func matches(_ rule: Rule, _ signature: IdentitySignature) -> Bool {
-        rule.peers.isEmpty || rule.peers.contains {
-            signature.peers.contains(PeerKey(policyNamespace: rule.policyNamespace, peer: $0))
-        }
+        rule.peers.isEmpty || rule.peers.contains { signature.peers.contains($0) }
     }
 
     /// (LPM prefix length, protocol, first port) triples for a rule's ports.

@@ -13,17 +13,21 @@ struct IdentityClasses {
 
     var signatures: Set<IdentitySignature> { Set(prefixes.values).union([.world]) }
 
-    init(cluster: Cluster, nodeAddresses: [IPAddress] = []) {
+    /// Every peer of every policy, as interned in the allocations.
+    private(set) var peerKeys: Set<PeerKey> = []
+
+    init(cluster: Cluster, nodeAddresses: [IPAddress] = [], allocations: inout Allocations) {
         var selectorPeers: [PeerKey] = []
-        var blockPeers: [(key: PeerKey, block: IPBlock)] = []
+        var blockPeers: [(key: UInt32, block: IPBlock)] = []
         var namedPortsInEgress: Set<String> = []
         for ref in cluster.policies.keys.sorted() {
             guard let policy = cluster.policies[ref] else { continue }
             let peers = policy.spec.ingress.flatMap(\.from) + policy.spec.egress.flatMap(\.to)
             for peer in peers {
                 let key = PeerKey(policyNamespace: ref.namespace, peer: peer)
+                peerKeys.insert(key)
                 if let block = peer.ipBlock {
-                    blockPeers.append((key, block))
+                    blockPeers.append((allocations.peer(key), block))
                 } else {
                     selectorPeers.append(key)
                 }
@@ -51,11 +55,8 @@ struct IdentityClasses {
             prefixes[CIDR(host: address)] = IdentitySignature(peers: Set(inBlocks), namedPorts: [], isHost: true)
         }
 
+        let matched = Self.podsMatched(by: Set(selectorPeers), in: cluster, allocations: &allocations)
         for (ref, pod) in cluster.pods where !pod.spec.hostNetwork {
-            let namespaceLabels = cluster.labels(ofNamespace: ref.namespace)
-            let matched = selectorPeers.filter {
-                Self.selects($0, podNamespace: ref.namespace, podLabels: pod.labels, namespaceLabels: namespaceLabels)
-            }
             let namedPorts = pod.spec.containers.flatMap(\.ports).compactMap { port -> NamedPort? in
                 guard let name = port.name, namedPortsInEgress.contains(name) else { return nil }
                 return NamedPort(name: name, protocol: port.protocol, port: port.containerPort)
@@ -63,25 +64,38 @@ struct IdentityClasses {
             for address in pod.status.addresses {
                 let inBlocks = blockPeers.filter { $0.block.contains(address) }.map(\.key)
                 prefixes[CIDR(host: address)] = IdentitySignature(
-                    peers: Set(matched).union(inBlocks), namedPorts: Set(namedPorts))
+                    peers: Set(matched[ref] ?? []).union(inBlocks), namedPorts: Set(namedPorts))
             }
         }
     }
 
-    /// Kubernetes peer semantics for a pod: podSelector alone is the policy's
-    /// namespace; namespaceSelector alone is all pods there; both must hold together.
-    static func selects(_ key: PeerKey, podNamespace: String, podLabels: [String: String],
-                        namespaceLabels: [String: String]) -> Bool {
-        switch (key.peer.podSelector, key.peer.namespaceSelector) {
-        case (let pods?, nil):
-            podNamespace == key.policyNamespace && pods.matches(podLabels)
-        case (nil, let namespaces?):
-            namespaces.matches(namespaceLabels)
-        case (let pods?, let namespaces?):
-            namespaces.matches(namespaceLabels) && pods.matches(podLabels)
-        case (nil, nil):
-            false
+    /// The selector peers matching each pod. Walks each peer's candidate
+    /// namespaces only (its own for a bare podSelector, those its
+    /// namespaceSelector matches otherwise), not every pod for every peer.
+    private static func podsMatched(by peers: Set<PeerKey>, in cluster: Cluster,
+                                    allocations: inout Allocations) -> [ObjectRef: [UInt32]] {
+        var podsByNamespace: [String: [(ObjectRef, Pod)]] = [:]
+        for (ref, pod) in cluster.pods where !pod.spec.hostNetwork {
+            podsByNamespace[ref.namespace, default: []].append((ref, pod))
         }
+        var matched: [ObjectRef: [UInt32]] = [:]
+        for key in peers {
+            let id = allocations.peer(key)
+            let namespaces: [String]
+            if let selector = key.peer.namespaceSelector {
+                namespaces = cluster.namespaceLabels.filter { selector.matches($0.value) }.map(\.key)
+            } else if key.peer.podSelector != nil {
+                namespaces = [key.policyNamespace]
+            } else {
+                namespaces = []
+            }
+            for namespace in namespaces {
+                for (ref, pod) in podsByNamespace[namespace] ?? [] where key.peer.podSelector?.matches(pod.labels) ?? true {
+                    matched[ref, default: []].append(id)
+                }
+            }
+        }
+        return matched
     }
 }
 

@@ -14,18 +14,19 @@ public struct NamedPort: Hashable, Sendable {
     public var port: UInt16
 }
 
-/// What every policy can tell about an address: which peers match it, and
+/// What every policy can tell about an address: which peers match it (by
+/// their ids in `Allocations`, so hashing a signature is cheap), and
 /// (for pods) which numbers its named ports have, because egress rules with
 /// named ports resolve them against the destination. Addresses with equal
 /// signatures are treated alike by every rule, so they share an identity.
 public struct IdentitySignature: Hashable, Sendable {
-    public var peers: Set<PeerKey>
+    public var peers: Set<UInt32>
     public var namedPorts: Set<NamedPort>
     /// An address of the node itself, whose traffic to local pods (kubelet
     /// probes) may be allowed whatever the policies say.
     public var isHost: Bool
 
-    public init(peers: Set<PeerKey>, namedPorts: Set<NamedPort>, isHost: Bool = false) {
+    public init(peers: Set<UInt32>, namedPorts: Set<NamedPort>, isHost: Bool = false) {
         self.peers = peers
         self.namedPorts = namedPorts
         self.isHost = isHost

@@ -22,7 +22,7 @@ public struct NodeSettings: Sendable, Equatable {
 public enum Planner {
     public static func plan(_ cluster: Cluster, node: NodeSettings, allocations: inout Allocations) -> DesiredState {
         var state = DesiredState()
-        let classes = IdentityClasses(cluster: cluster, nodeAddresses: node.addresses)
+        let classes = IdentityClasses(cluster: cluster, nodeAddresses: node.addresses, allocations: &allocations)
 
         var identityOf: [IdentitySignature: UInt32] = [.world: UInt32(SLUICE_IDENTITY_WORLD.rawValue)]
         for signature in classes.signatures where signature != .world {
@@ -56,7 +56,7 @@ public enum Planner {
 
         state.services = ServicePlanner.plan(cluster, allocations: &allocations.services)
         allocations.retain(endpoints: Set(localPods.keys), identities: Set(identityOf.keys),
-                           policies: Set(cluster.policies.keys))
+                           policies: Set(cluster.policies.keys), peers: classes.peerKeys)
         return state
     }
 }
