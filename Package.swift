@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Model"]),
         .testTarget(name: "BPFTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
         .testTarget(name: "DatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
+        .testTarget(name: "ServiceDatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

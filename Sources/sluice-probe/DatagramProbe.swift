@@ -4,10 +4,10 @@ import Glibc
 /// ICMP port unreachable shows as refused; `--sendto` uses sendto/recvfrom on
 /// an unconnected socket instead (the path cgroup sendmsg/recvmsg hooks see).
 enum DatagramProbe {
-    static let usage = "sluice-probe udp HOST PORT [--timeout-ms N] [--payload TEXT] [--sendto]"
+    static let usage = "sluice-probe udp HOST PORT [--timeout-ms N] [--payload TEXT] [--sendto] [--show-peer]"
 
     static func run(_ arguments: ArraySlice<String>) throws(ProbeError) -> String {
-        let options = try Options(arguments, valued: ["timeout-ms", "payload"], flags: ["sendto"])
+        let options = try Options(arguments, valued: ["timeout-ms", "payload"], flags: ["sendto", "show-peer"])
         let target = try options.positionals(count: 2, usage: usage)
         let address = try SocketAddress(host: target[0], port: port(target[1]))
         let deadline = Deadline(afterMilliseconds: try options.integer("timeout-ms", default: 1000, range: 1...600_000))
@@ -23,7 +23,13 @@ enum DatagramProbe {
             try socket.connect(to: address, before: deadline)
             try socket.send(request, before: deadline)
         }
+        // --show-peer: a second line with the answer's source (recvfrom) or getpeername's answer.
+        guard options.has("show-peer") else { return firstLine(try socket.receive(maximum: 65536, before: deadline)) }
+        if options.has("sendto") {
+            let (answer, source) = try socket.receiveFrom(maximum: 65536, before: deadline)
+            return firstLine(answer) + "\nfrom \(source.map { "\($0)" } ?? "unknown")"
+        }
         let answer = try socket.receive(maximum: 65536, before: deadline)
-        return firstLine(answer)
+        return firstLine(answer) + "\npeer \(try socket.peerName())"
     }
 }
