@@ -13,6 +13,8 @@ final class MetricsExporter: Sendable {
     private let datapathCounters = CounterMirror<String>()
     private let policyCounters = CounterMirror<String>()
     private let scrapeLock = Mutex(())
+    /// Other components' series, refreshed on every scrape (the service load balancer's).
+    private let sources = Mutex<[@Sendable (PrometheusCollectorRegistry) -> Void]>([])
 
     init(maps: DatapathMaps, status: AgentStatus) {
         self.maps = maps
@@ -44,12 +46,17 @@ final class MetricsExporter: Sendable {
         }
     }
 
+    func addSource(_ refresh: @escaping @Sendable (PrometheusCollectorRegistry) -> Void) {
+        sources.withLock { $0.append(refresh) }
+    }
+
     /// Text exposition of everything, with the datapath counters read now.
     func scrape() -> [UInt8] {
         scrapeLock.withLock { _ in
             refreshDatapathCounters()
             refreshPolicyCounters()
             refreshStateGauges()
+            for refresh in sources.withLock({ $0 }) { refresh(registry) }
             return registry.emitToBuffer()
         }
     }

@@ -12,6 +12,8 @@ import Planner
 actor Reconciler {
     let configuration: AgentConfiguration
     let datapath: Datapath
+    /// The socket load balancer and its maps (ServiceSync.swift).
+    let services: ServiceSync
     let status: AgentStatus
     let metrics: MetricsExporter
     let logger: Logger
@@ -35,7 +37,13 @@ actor Reconciler {
         } catch {
             throw .bpf(error, context: "loading the pod datapath")
         }
+        do {
+            services = try ServiceSync(configuration: configuration, logger: logger)
+        } catch {
+            throw .bpf(error, context: "loading the socket load balancer")
+        }
         metrics = MetricsExporter(maps: datapath.maps, status: status)
+        metrics.addSource { [serviceMetrics = services.metrics] in serviceMetrics.refresh($0) }
     }
 
     nonisolated var exporter: MetricsExporter { metrics }

@@ -1,0 +1,21 @@
+import Prometheus
+
+/// The service load balancer's metrics, beside the others in `MetricDescriptors`.
+extension MetricDescriptors {
+    static var serviceConnections: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "sluice_service_connections", unitName: "total", helpText:
+            "New connections (connect() and unconnected datagrams) translated to a backend, per service port and family.")
+    }
+    static var serviceNoBackend: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "sluice_service_no_backend", unitName: "total", helpText:
+            "Connections and datagrams refused because the service port had no backend for new flows.")
+    }
+    static var backendConnections: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "sluice_backend_connections", unitName: "total", helpText:
+            "New connections sent to a backend (address, port, protocol), over all services it backs.")
+    }
+    static var serviceBackends: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "sluice_service_backends", unitName: "", helpText:
+            "Backends of a service port by state: active (takes new flows), terminating (draining) or unhealthy.")
+    }
+}

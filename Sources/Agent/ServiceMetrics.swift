@@ -1,0 +1,82 @@
+import BPF
+import CSluiceBPF
+import Planner
+import Prometheus
+import Synchronization
+
+/// Per-service and per-backend counters of the socket load balancer, copied from its per-CPU
+/// maps into the registry on every scrape, labelled with what the last sync named each id.
+final class ServiceMetrics: Sendable {
+    private let maps: ServiceMaps
+    private let names = Mutex(Names())
+    private let counters = CounterMirror<String>()
+
+    private struct Names {
+        var frontends: [UInt32: FrontendRef] = [:]
+        var backends: [UInt32: BackendRef] = [:]
+        /// Service id -> state name -> members.
+        var states: [UInt32: [String: Int]] = [:]
+    }
+
+    init(maps: ServiceMaps) {
+        self.maps = maps
+    }
+
+    func update(_ planned: PlannedServices) {
+        var states: [UInt32: [String: Int]] = [:]
+        for (key, member) in planned.members {
+            states[key.service_id, default: [:]][Self.stateName(member.state), default: 0] += 1
+        }
+        names.withLock {
+            $0.frontends = planned.frontendNames
+            $0.backends = planned.backendNames
+            $0.states = states
+        }
+    }
+
+    /// Reads the counters now and sets the registry's series.
+    func refresh(_ registry: PrometheusCollectorRegistry) {
+        let snapshot = names.withLock { $0 }
+        for (id, frontend) in snapshot.frontends {
+            let labels = Self.labels(frontend)
+            let total = (try? maps.serviceMetrics.sum(id, { a, b in
+                sluice_service_metrics(connections: a.connections &+ b.connections, no_backend: a.no_backend &+ b.no_backend)
+            })) ?? nil
+            if let total {
+                let key = labels.map(\.1).joined(separator: "/")
+                counters.mirror(total.connections, for: "svc/\(key)",
+                                into: registry.makeCounter(descriptor: MetricDescriptors.serviceConnections, labels: labels))
+                counters.mirror(total.no_backend, for: "nobe/\(key)",
+                                into: registry.makeCounter(descriptor: MetricDescriptors.serviceNoBackend, labels: labels))
+            }
+            for state in ["active", "terminating", "unhealthy"] {
+                // Every state, so one that emptied reads 0 rather than its last count.
+                let stateLabels = labels + [("state", state)]
+                registry.makeGauge(descriptor: MetricDescriptors.serviceBackends, labels: stateLabels)
+                    .set(Double(snapshot.states[id]?[state] ?? 0))
+            }
+        }
+        for (id, backend) in snapshot.backends {
+            guard let total = (try? maps.backendMetrics.sum(id, { a, b in
+                sluice_backend_metrics(connections: a.connections &+ b.connections)
+            })) ?? nil else { continue }
+            let labels = [("backend", backend.description)]
+            counters.mirror(total.connections, for: "be/\(backend)",
+                            into: registry.makeCounter(descriptor: MetricDescriptors.backendConnections, labels: labels))
+        }
+    }
+
+    static func labels(_ frontend: FrontendRef) -> [(String, String)] {
+        [("namespace", frontend.service.namespace), ("service", frontend.service.name), ("port", frontend.port),
+         ("protocol", frontend.protocol.rawValue), ("family", frontend.family == .v4 ? "ipv4" : "ipv6")]
+    }
+
+    static func stateName(_ state: UInt32) -> String {
+        switch state {
+        case SLUICE_MEMBER_ACTIVE.rawValue: "active"
+        case SLUICE_MEMBER_TERMINATING.rawValue: "terminating"
+        case SLUICE_MEMBER_UNHEALTHY.rawValue: "unhealthy"
+        default: "state_\(state)"
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import BPF
+import CSluiceBPF
+import Logging
+import Planner
+
+/// Keeps the socket load balancer loaded, hooked to the cgroup, and its maps equal to the
+/// planned services. Owned by the reconciler, which calls `sync` on every run.
+///
+/// Writes go in an order that never shows a client a hole: backends, then memberships,
+/// then each changed Maglev table (a fresh inner map swapped into its slot in one update),
+/// then the frontends that point at them; removals go the other way round.
+final class ServiceSync {
+    static let objectName = "sock_lb.bpf.o"
+
+    let object: BPFObject
+    let maps: ServiceMaps
+    let links: [CgroupLink]
+    let metrics: ServiceMetrics
+    private let logger: Logger
+    /// What the last sync wrote, and the kernel ids of the tables it made; nil: read back.
+    private var applied: Applied?
+    /// Slots of the table array found in use at start-up by an earlier agent.
+    private var unclaimedTableSlots: Set<UInt32>?
+
+    struct Applied {
+        var services: PlannedServices
+        var tableMapIDs: [UInt32: UInt32]
+    }
+
+    init(configuration: AgentConfiguration, logger: Logger) throws(BPFError) {
+        self.logger = logger
+        object = try BPFObject(path: configuration.bpfObjectDirectory + "/" + Self.objectName,
+                               pinDirectory: configuration.pinDirectory)
+        maps = try ServiceMaps(object: object)
+        links = try ServiceSocketHooks.attach(object, cgroupPath: configuration.cgroupPath,
+                                              pinDirectory: configuration.pinDirectory)
+        metrics = ServiceMetrics(maps: maps)
+        logger.info("socket load balancer attached", metadata: ["cgroup": "\(configuration.cgroupPath)"])
+    }
+
+    /// Makes the maps hold `planned`; `readBack` diffs against the kernel instead of the last write.
+    func sync(_ planned: PlannedServices, readBack: Bool) throws(BPFError) {
+        // Cleared until the end: a sync that fails half-way is followed by a read-back.
+        let lastWrite = applied
+        applied = nil
+        let current: Applied
+        if !readBack, let lastWrite { current = lastWrite } else { current = try readCurrent(planned, lastWrite: lastWrite) }
+        for warning in planned.warnings where !(current.services.warnings.contains(warning)) {
+            logger.warning("service plan", metadata: ["problem": "\(warning)"])
+        }
+        let backends = MapDiff(desired: planned.backends, current: current.services.backends)
+        let members = MapDiff(desired: planned.members, current: current.services.members)
+        let frontends = MapDiff(desired: planned.frontends, current: current.services.frontends)
+
+        for (id, value) in backends.upserts {
+            if current.services.backends[id] == nil { try maps.backendMetrics.update(id, allCPUs: zeroed()) }
+            try maps.backends.update(id, value)
+        }
+        for (key, value) in members.upserts { try maps.members.update(key, value) }
+        var tableMapIDs = current.tableMapIDs.filter { planned.tables[$0.key] != nil }
+        var tablesWritten = 0
+        for (id, table) in planned.tables where current.services.tables[id] != table {
+            try maps.tables.replace(id, with: table.slots, name: "sluice_mgl_t")
+            tableMapIDs[id] = try maps.tables.innerMapID(id)
+            tablesWritten += 1
+        }
+        let knownIDs = Set(current.services.frontends.values.map(\.service_id))
+        for (key, value) in frontends.upserts {
+            // A reused service id starts its counters from zero.
+            if !knownIDs.contains(value.service_id) {
+                try maps.serviceMetrics.update(value.service_id, allCPUs: zeroed())
+            }
+            try maps.frontends.update(key, value)
+        }
+
+        for key in frontends.deletes { try maps.frontends.delete(key) }
+        var stale = Set(current.services.tables.keys).subtracting(planned.tables.keys)
+        if let unclaimed = unclaimedTableSlots {
+            stale.formUnion(unclaimed.subtracting(planned.tables.keys))
+            unclaimedTableSlots = nil
+        }
+        for id in stale { try maps.tables.clear(id) }
+        for key in members.deletes { try maps.members.delete(key) }
+        for id in backends.deletes { try maps.backends.delete(id) }
+
+        metrics.update(planned)
+        applied = Applied(services: planned, tableMapIDs: tableMapIDs)
+        if !(frontends.isEmpty && members.isEmpty && backends.isEmpty && tablesWritten == 0 && stale.isEmpty) {
+            logger.info("service maps synced", metadata: [
+                "frontends": "+\(frontends.upserts.count) -\(frontends.deletes.count)",
+                "backends": "+\(backends.upserts.count) -\(backends.deletes.count)",
+                "members": "+\(members.upserts.count) -\(members.deletes.count)",
+                "tables": "+\(tablesWritten) -\(stale.count)"])
+        }
+    }
+
+    /// What the maps hold now. A table is read through its mapping only when this agent did
+    /// not write it (after a restart); the first read-back also finds table slots that no
+    /// frontend names any more, so they are cleared.
+    private func readCurrent(_ planned: PlannedServices, lastWrite: Applied?) throws(BPFError) -> Applied {
+        var services = PlannedServices()
+        for (key, value) in try maps.frontends.entries() { services.frontends[key] = value }
+        for (key, value) in try maps.backends.entries() { services.backends[key] = value }
+        for (key, value) in try maps.members.entries() { services.members[key] = value }
+        if unclaimedTableSlots == nil {
+            var used: Set<UInt32> = []
+            for id in 1..<UInt32(SLUICE_SERVICES_MAX) where try maps.tables.innerMapID(id) != nil { used.insert(id) }
+            unclaimedTableSlots = used
+        }
+        var tableMapIDs: [UInt32: UInt32] = [:]
+        let candidates = Set(planned.tables.keys).union(services.frontends.values.map(\.service_id))
+        for id in candidates {
+            guard let mapID = try maps.tables.innerMapID(id) else { continue }
+            if let lastWrite, lastWrite.tableMapIDs[id] == mapID, let table = lastWrite.services.tables[id] {
+                services.tables[id] = table
+            } else if let slots = try maps.tables.contents(id) {
+                services.tables[id] = MaglevTable(slots: slots)
+            }
+            tableMapIDs[id] = mapID
+        }
+        return Applied(services: services, tableMapIDs: tableMapIDs)
+    }
+}

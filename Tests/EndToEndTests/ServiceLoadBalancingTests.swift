@@ -1,0 +1,123 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// The real agent balancing a Service over real pods: a client pod's processes run in the
+/// agent's cgroup, so their connect() to the VIP goes through the socket load balancer.
+@Suite(.enabled(if: getuid() == 0, "runs sluiced on network namespaces: needs root"), .serialized)
+struct ServiceLoadBalancingTests {
+    /// client, three backends b0..b2 labelled app=web serving both named ports, and `extra` pods.
+    private func withService(
+        extraPods: [String] = [], service: String = ServiceManifests.service(),
+        backendAnnotations: [String: String] = [:],
+        _ body: (Topology, RunningAgent) throws -> Void
+    ) throws {
+        let topology = try makeTopology(podNames: ["client", "b0", "b1", "b2"] + extraPods)
+        defer { topology.teardown() }
+        var pods = ""
+        for pod in topology.pods {
+            let isBackend = pod.name.hasPrefix("b")
+            if isBackend {
+                try pod.serve(tcp: [ServiceManifests.backendTCP], udp: [ServiceManifests.backendUDP])
+            }
+            pods += ServiceManifests.pod(pod, labels: ["app": isBackend ? "web" : pod.name], node: topology.id,
+                                         annotations: isBackend ? backendAnnotations : [:])
+        }
+        let agent = try RunningAgent(topology: topology, files: ["pods.yaml": pods, "service.yaml": service])
+        defer { agent.teardown() }
+        try body(topology, agent)
+    }
+
+    private func connect(_ client: Pod, _ agent: RunningAgent, to vip: String = ServiceManifests.vip4,
+                         timeout: Duration = .seconds(1)) throws -> ProbeResult {
+        try client.tcp(to: vip, port: ServiceManifests.httpPort, timeout: timeout, cgroup: agent.cgroup)
+    }
+
+    @Test func threeHundredConnectionsSpreadOverTheThreeBackends() throws {
+        try withService { topology, agent in
+            let client = topology.pods[0]
+            var counts: [String: Int] = [:]
+            for _ in 0..<300 {
+                let answer = try connect(client, agent).answer ?? "none"
+                counts[String(answer.split(separator: " ").first ?? "none"), default: 0] += 1
+            }
+            // Each socket's cookie picks a slot: binomial(300, 1/3), sd 8.2; 70...130 is beyond 3.6 sd.
+            #expect(Set(counts.keys) == ["b0", "b1", "b2"], "\(counts)")
+            for (backend, count) in counts { #expect((70...130).contains(count), "\(backend): \(count) of 300 \(counts)") }
+
+            let labels = ["namespace": "default", "service": "web", "port": "http", "family": "ipv4"]
+            #expect(try agent.metric("sluice_service_connections_total", labels) == 300)
+            #expect(try agent.metric("sluice_service_backends", labels.merging(["state": "active"]) { $1 }) == 3)
+            let b0 = try #require(topology.pod(named: "b0"))
+            #expect(try agent.metric("sluice_backend_connections_total", ["backend": "\(b0.ipv4):8080/TCP"])
+                == Double(counts["b0"] ?? 0))
+            // IPv6 VIP to the pods' IPv6 addresses.
+            #expect(try connect(client, agent, to: ServiceManifests.vip6).answer?.hasPrefix("b") == true)
+        }
+    }
+
+    @Test func clientIPAffinitySticksWithinItsTimeoutAndExpiresAfter() throws {
+        try withService(service: ServiceManifests.service(affinitySeconds: 1)) { topology, agent in
+            let client = topology.pods[0]
+            var firstChoices: Set<String> = []
+            // Each round starts after the affinity expired, so Maglev picks again by the new
+            // socket; within a round every connection sticks. Seven fresh picks all landing on
+            // one of three backends would happen by chance once in 729 runs.
+            for round in 0..<7 {
+                if round > 0 { Thread.sleep(forTimeInterval: 1.1) }
+                let answers = try (0..<3).map { _ in try connect(client, agent).answer ?? "none" }
+                #expect(Set(answers).count == 1, "round \(round): \(answers)")
+                firstChoices.insert(answers[0])
+            }
+            #expect(firstChoices.count > 1, "never moved after expiry: \(firstChoices)")
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func udpServiceRoundTripsAndAnswersFromTheVIP(sendto: Bool) throws {
+        try withService { topology, agent in
+            let client = topology.pods[0]
+            for vip in [ServiceManifests.vip4, ServiceManifests.vip6] {
+                let result = try client.udp(to: vip, port: ServiceManifests.dnsPort, payload: "q", sendto: sendto,
+                                            cgroup: agent.cgroup)
+                #expect(result.answer?.hasSuffix(" q") == true && result.answer?.hasPrefix("b") == true, "\(vip): \(result)")
+            }
+        }
+    }
+
+    @Test func serviceWithoutBackendsRefusesAtOnceAndWorksAsSoonAsOneIsReady() throws {
+        try withService(service: ServiceManifests.service(selector: "nothing")) { topology, agent in
+            let client = topology.pods[0]
+            let start = ContinuousClock.now
+            #expect(try connect(client, agent, timeout: .seconds(3)) == .refused)
+            #expect(ContinuousClock.now - start < .milliseconds(1500), "refusal took \(ContinuousClock.now - start)")
+            let labels = ["service": "web", "port": "http", "family": "ipv4"]
+            #expect(try eventually { try agent.metric("sluice_service_no_backend_total", labels) == 1 })
+
+            try agent.write("service.yaml", ServiceManifests.service(selector: "web"))
+            #expect(try eventually { try connect(client, agent).answer?.hasPrefix("b") == true })
+        }
+    }
+
+    @Test func backendPolicyStillAppliesAfterTranslation() throws {
+        try withService(extraPods: ["other"]) { topology, agent in
+            try agent.write("policy.yaml", """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: only-client}
+                spec:
+                  podSelector: {matchLabels: {app: web}}
+                  ingress: [{from: [{podSelector: {matchLabels: {app: client}}}], ports: [{port: http}]}]
+                """)
+            let client = topology.pods[0]
+            let other = try #require(topology.pod(named: "other"))
+            // The policy names the backends' port, not the service's: it sees the translated flow.
+            #expect(try eventually {
+                try other.tcp(to: ServiceManifests.vip4, port: ServiceManifests.httpPort, timeout: .milliseconds(300),
+                              cgroup: agent.cgroup) == .timeout
+            })
+            for _ in 0..<6 { #expect(try connect(client, agent).answer?.hasPrefix("b") == true) }
+        }
+    }
+}
