@@ -32,38 +32,42 @@ public enum Maglev {
         guard !order.isEmpty else { return [] }
 
         let count = order.count
-        var offset = [Int](repeating: 0, count: count)
+        // Each backend's permutation is offset, offset + skip, ... (mod size); `position`
+        // holds where it stands, advanced by addition alone (no division in the hot loop).
+        var position = [Int](repeating: 0, count: count)
         var skip = [Int](repeating: 0, count: count)
-        var next = [Int](repeating: 0, count: count)
         var credit = [UInt64](repeating: 0, count: count)
         var weight = [UInt64](repeating: 0, count: count)
-        for (position, index) in order.enumerated() {
+        for (rank, index) in order.enumerated() {
             let identity = backends[index].identity
-            offset[position] = Int(StableHash.hash(identity, seed: 0x6f66_6673_6574) % UInt64(size))
-            skip[position] = Int(StableHash.hash(identity, seed: 0x736b_6970) % UInt64(size - 1)) + 1
-            weight[position] = UInt64(backends[index].weight)
+            position[rank] = Int(StableHash.hash(identity, seed: 0x6f66_6673_6574) % UInt64(size))
+            skip[rank] = Int(StableHash.hash(identity, seed: 0x736b_6970) % UInt64(size - 1)) + 1
+            weight[rank] = UInt64(backends[index].weight)
         }
         let maximum = weight.max() ?? 1
 
         var slots = [Int](repeating: -1, count: size)
         var filled = 0
         slots.withUnsafeMutableBufferPointer { slots in
-            while filled < size {
-                for position in 0..<count {
-                    credit[position] += weight[position]
-                    while credit[position] >= maximum && filled < size {
-                        credit[position] -= maximum
-                        // Next free slot along this backend's permutation.
-                        var slot = (offset[position] + next[position] * skip[position]) % size
-                        while slots[slot] >= 0 {
-                            next[position] += 1
-                            slot = (offset[position] + next[position] * skip[position]) % size
+            position.withUnsafeMutableBufferPointer { position in
+                while filled < size {
+                    for rank in 0..<count {
+                        credit[rank] += weight[rank]
+                        while credit[rank] >= maximum && filled < size {
+                            credit[rank] -= maximum
+                            // Next free slot along this backend's permutation.
+                            var slot = position[rank]
+                            while slots[slot] >= 0 {
+                                slot += skip[rank]
+                                if slot >= size { slot -= size }
+                            }
+                            slots[slot] = order[rank]
+                            slot += skip[rank]
+                            position[rank] = slot >= size ? slot - size : slot
+                            filled += 1
                         }
-                        slots[slot] = order[position]
-                        next[position] += 1
-                        filled += 1
+                        if filled == size { break }
                     }
-                    if filled == size { break }
                 }
             }
         }
