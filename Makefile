@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 PREFIX ?= /usr/local
 BPF_INSTALL_DIR ?= /usr/lib/sluice/bpf
+CNI_BIN_DIR ?= /opt/cni/bin
+CNI_CONF_DIR ?= /etc/cni/net.d
 CONFIGURATION ?= debug
 SWIFT ?= swift
 # The Swift toolchain's clang targets BPF; Debian 12's own clang-14 works too.
@@ -56,6 +58,10 @@ install: build
 	install -m 0755 $(BIN_DIR)/sluiced $(BIN_DIR)/sluicectl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(BPF_INSTALL_DIR)/
 	install -m 0644 deploy/systemd/sluiced.service $(DESTDIR)/etc/systemd/system/
+	install -d $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(CNI_CONF_DIR)
+	install -m 0755 $(BIN_DIR)/sluice-cni $(DESTDIR)$(CNI_BIN_DIR)/
+	test -e $(DESTDIR)$(CNI_CONF_DIR)/10-sluice.conflist || \
+		install -m 0644 deploy/cni/10-sluice.conflist $(DESTDIR)$(CNI_CONF_DIR)/
 
 clean:
 	rm -rf $(BPF_OUT) .build

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "sluiced", targets: ["sluiced"]),
         .executable(name: "sluicectl", targets: ["sluicectl"]),
+        .executable(name: "sluice-cni", targets: ["sluice-cni"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,7 +29,7 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "BPF", "Model", "Planner", "CSluiceBPF",
+                "BPF", "Model", "Planner", "CSluiceBPF", "CNI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -47,6 +48,9 @@ let package = Package(
             dependencies: ["Agent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "sluice-probe"),
+        .target(name: "CNI", dependencies: ["Model"]),
+        .executableTarget(name: "sluice-cni", dependencies: ["CNI"]),
+        .testTarget(name: "CNITests", dependencies: ["CNI", "Agent", "Model", "Planner"]),
         .target(name: "TestSupport", dependencies: ["BPF"]),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Model"]),

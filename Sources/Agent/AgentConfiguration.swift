@@ -14,6 +14,10 @@ public struct AgentConfiguration: Sendable {
     public var conntrack = ConntrackSettings()
     /// The node may reach its local pods whatever the policies (kubelet probes).
     public var allowHostTraffic = true
+    /// Unix socket where `sluice-cni` registers the pods it attaches; nil: no CNI.
+    public var cniSocketPath: String?
+    /// State kept across restarts (the CNI endpoints, DELs queued while the agent was down).
+    public var stateDirectory = "/var/lib/sluice"
 
     public init(policyDirectory: String, bpfObjectDirectory: String, pinDirectory: String,
                 metricsAddress: ListenAddress, nodeName: String, cgroupPath: String,

@@ -25,12 +25,14 @@ public struct AgentService: Service {
             "pinDir": "\(configuration.pinDirectory)", "http": "\(configuration.metricsAddress)",
             "version": "\(SluiceVersion.current)"])
         let watcher = try DirectoryWatcher(path: configuration.policyDirectory)
+        let cni = try await CNIService.start(configuration: configuration, reconciler: reconciler, logger: logger)
         await reconciler.reconcile(readBack: true)
 
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await watchLoop(watcher: watcher, reconciler: reconciler) }
                 group.addTask { await resyncLoop(watcher: watcher, reconciler: reconciler) }
+                if let cni { group.addTask { await cni.run() } }
                 group.addTask { await conntrackLoop(reconciler: reconciler) }
                 await group.next()
                 group.cancelAll()

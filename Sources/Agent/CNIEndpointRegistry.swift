@@ -92,7 +92,7 @@ final class CNIEndpointRegistry: Sendable {
         }
         for name in pending.unreadable {
             logger.error("unreadable queued CNI delete dropped", metadata: ["file": "\(state.pendingDirectory)/\(name)"])
-            try? FileSystem.remove(state.pendingDirectory + "/" + name)
+            _ = try? FileSystem.remove(state.pendingDirectory + "/" + name)
         }
         for delete in pending.deletes {
             do {

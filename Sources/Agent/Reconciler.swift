@@ -22,6 +22,8 @@ actor Reconciler {
     private var allocations = Allocations()
     /// What the last successful sync wrote; nil forces a read-back.
     var applied: AppliedMaps?
+    /// Pods attached by `sluice-cni` (see Reconciler+CNI.swift); nil when CNI is off.
+    var cniEndpoints: CNIEndpointRegistry?
 
     init(configuration: AgentConfiguration, status: AgentStatus, logger: Logger) throws(AgentError) {
         self.configuration = configuration
@@ -62,7 +64,7 @@ actor Reconciler {
         }
         if readBack { applied = nil }
         readFiles()
-        let cluster = Cluster(manifests: store.manifests)
+        let cluster = Cluster(manifests: mergingCNIEndpoints(store.manifests))
         let desired = Planner.plan(cluster, node: nodeSettings(), allocations: &allocations)
         do {
             let endpoints = try sync(desired)

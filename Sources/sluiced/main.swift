@@ -55,6 +55,12 @@ struct Sluiced: AsyncParsableCommand {
     @Option(help: "Seconds between full resyncs that read the maps back and repair drift.")
     var resyncInterval = 60
 
+    @Option(help: "Unix socket (mode 0600) where sluice-cni registers the pods it attaches; empty: no CNI.")
+    var cniSocket = "/run/sluice/cni.sock"
+
+    @Option(help: "Directory for state kept across restarts (CNI endpoints, queued CNI deletes).")
+    var stateDir = "/var/lib/sluice"
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -92,6 +98,8 @@ struct Sluiced: AsyncParsableCommand {
             metricsAddress: address, nodeName: nodeName ?? ProcessInfo.processInfo.hostName, cgroupPath: cgroup,
             resyncInterval: .seconds(resyncInterval))
         agentConfiguration.allowHostTraffic = allowHostTraffic
+        agentConfiguration.cniSocketPath = cniSocket.isEmpty ? nil : cniSocket
+        agentConfiguration.stateDirectory = stateDir
         agentConfiguration.conntrack.keepEstablished = keepEstablishedFlows
         agentConfiguration.conntrack.tcpSyn = .seconds(ctTcpSynTimeout)
         agentConfiguration.conntrack.tcpEstablished = .seconds(ctTcpEstablishedTimeout)
