@@ -58,12 +58,11 @@ final class ServiceSync {
         }
         for (key, value) in members.upserts { try maps.members.update(key, value) }
         var tableMapIDs = current.tableMapIDs.filter { planned.tables[$0.key] != nil }
-        var tablesWritten = 0
-        for (id, table) in planned.tables where current.services.tables[id] != table {
-            try maps.tables.replace(id, with: table.slots, name: "sluice_mgl_t")
-            tableMapIDs[id] = try maps.tables.innerMapID(id)
-            tablesWritten += 1
-        }
+        let changedTables = planned.tables.filter { current.services.tables[$0.key] != $0.value }
+            .map { (index: $0.key, values: $0.value.slots) }
+        try maps.tables.replace(changedTables, name: "sluice_mgl_t")
+        for (id, _) in changedTables { tableMapIDs[id] = try maps.tables.innerMapID(id) }
+        let tablesWritten = changedTables.count
         let knownIDs = Set(current.services.frontends.values.map(\.service_id))
         for (key, value) in frontends.upserts {
             // A reused service id starts its counters from zero.
@@ -79,7 +78,7 @@ final class ServiceSync {
             stale.formUnion(unclaimed.subtracting(planned.tables.keys))
             unclaimedTableSlots = nil
         }
-        for id in stale { try maps.tables.clear(id) }
+        try maps.tables.clear(stale.sorted())
         for key in members.deletes { try maps.members.delete(key) }
         for id in backends.deletes { try maps.backends.delete(id) }
 

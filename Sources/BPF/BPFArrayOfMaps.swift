@@ -26,21 +26,71 @@ public struct BPFArrayOfMaps: Sendable {
     }
 
     /// Creates an inner array holding `values`, then points slot `index` at it in one update.
-    /// The new array lives as long as the outer map holds it. `bpf_map_create`, `mmap`,
-    /// `bpf_map_update_elem`.
+    /// The new array lives as long as the outer map holds it.
     public func replace(_ index: UInt32, with values: [UInt32], name: String) throws(BPFError) {
+        try replace([(index, values)], name: name)
+    }
+
+    /// Creates one inner array per table, then points each slot at its array. Each slot
+    /// changes in one step; all of them in one `bpf_map_update_batch`, because the kernel
+    /// waits for an RCU grace period (about 10 ms) after every map-in-map update call, not
+    /// after every element. `bpf_map_create`, `mmap`, `bpf_map_update_batch`.
+    public func replace(_ tables: [(index: UInt32, values: [UInt32])], name: String) throws(BPFError) {
+        guard !tables.isEmpty else { return }
+        var inners: [FileDescriptor] = []
+        inners.reserveCapacity(tables.count)
+        for (index, values) in tables {
+            inners.append(try makeInner(values, name: name, subject: "\(outer.name)[\(index)]"))
+        }
+        var keys = tables.map(\.index)
+        var fds = inners.map { UInt32(bitPattern: $0.rawValue) }
+        var count = UInt32(keys.count)
+        var opts = bpf_map_batch_opts()
+        opts.sz = MemoryLayout<bpf_map_batch_opts>.size
+        let ret = bpf_map_update_batch(outer.fd.rawValue, &keys, &fds, &count, &opts)
+        guard ret == 0 else {
+            let error = BPFError.libbpf(ret, call: "bpf_map_update_batch", subject: "\(outer.name), \(keys.count) tables")
+            // Kernels without batch updates of this map type: one update (and grace period) each.
+            guard error.errno == EINVAL || error.kind == .notSupported, count == 0 else { throw error }
+            for (key, fd) in zip(keys, fds) { try outer.update(key, fd) }
+            return
+        }
+    }
+
+    private func makeInner(_ values: [UInt32], name: String, subject: String) throws(BPFError) -> FileDescriptor {
         var opts = bpf_map_create_opts()
         opts.sz = MemoryLayout<bpf_map_create_opts>.size
         opts.map_flags = innerFlags
         let fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 4, UInt32(values.count), &opts)
-        guard fd >= 0 else { throw .libbpf(fd, call: "bpf_map_create", subject: "\(outer.name)[\(index)] of \(values.count)") }
+        guard fd >= 0 else { throw .libbpf(fd, call: "bpf_map_create", subject: "\(subject) of \(values.count)") }
         let inner = FileDescriptor(owning: fd)
         try Self.withMapping(fd: inner.rawValue, count: values.count, writable: true, subject: name) { memory in
-            for (index, value) in values.enumerated() {
-                memory.storeBytes(of: value, toByteOffset: index * Self.stride, as: UInt32.self)
-            }
+            // Elements are 8 bytes apart: widen once, copy once (little-endian, the low half first).
+            let widened = values.map { UInt64($0) }
+            widened.withUnsafeBytes { memory.copyMemory(from: $0) }
         }
-        try outer.update(index, UInt32(bitPattern: inner.rawValue))
+        return inner
+    }
+
+    /// Empties the slots, in one `bpf_map_delete_batch` (one grace period) when the kernel can.
+    /// `bpf_map_delete_batch`, `bpf_map_delete_elem`.
+    public func clear(_ indexes: [UInt32]) throws(BPFError) {
+        guard !indexes.isEmpty else { return }
+        var keys = indexes
+        var count = UInt32(keys.count)
+        var opts = bpf_map_batch_opts()
+        opts.sz = MemoryLayout<bpf_map_batch_opts>.size
+        let ret = bpf_map_delete_batch(outer.fd.rawValue, &keys, &count, &opts)
+        if ret == 0 { return }
+        let error = BPFError.libbpf(ret, call: "bpf_map_delete_batch", subject: "\(outer.name), \(keys.count) tables")
+        // An already empty slot stops the batch (ENOENT). Arrays have no batch delete (the
+        // kernel's ENOTSUPP, 524) up to at least Linux 6.18: then one delete, and one grace
+        // period, per slot.
+        guard error.errno == ENOENT || error.errno == 524 || error.errno == EINVAL || error.kind == .notSupported
+        else { throw error }
+        // count is how many the batch deleted, and means nothing when it was refused whole.
+        let done = error.errno == ENOENT ? Int(count) : 0
+        for key in indexes.dropFirst(done) { try clear(key) }
     }
 
     /// Empties slot `index`; false when it was empty.
