@@ -58,6 +58,7 @@ let package = Package(
         .testTarget(name: "DatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
         .testTarget(name: "ServiceDatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

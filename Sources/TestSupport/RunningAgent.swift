@@ -106,6 +106,11 @@ public final class RunningAgent: Sendable {
 
 public struct AgentExited: Error, CustomStringConvertible {
     public var log: String
+
+    public init(log: String) {
+        self.log = log
+    }
+
     public var description: String { "sluiced is not serving:\n\(log)" }
 }
 
