@@ -18,4 +18,8 @@ extension MetricDescriptors {
         MetricNameDescriptor(metricName: "sluice_service_backends", unitName: "", helpText:
             "Backends of a service port by state: active (takes new flows), terminating (draining) or unhealthy.")
     }
+    static var backendHealthy: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "sluice_backend_healthy", unitName: "", helpText:
+            "1 while a probed backend passes its health checks, 0 once they failed (it takes no new flows).")
+    }
 }

@@ -42,7 +42,7 @@ extension Reconciler {
                     "ipcache": "+\(ipcache.upserts.count) -\(ipcache.deletes.count)",
                     "endpoints": "+\(endpoints.upserts.count) -\(endpoints.deletes.count)"])
             }
-            try services.sync(desired.services, readBack: applied == nil)
+            try syncServices(desired.services, readBack: applied == nil)
             let wasReadBack = applied == nil
             applied = AppliedMaps(policy: desired.policy, ipcache: desired.ipcache, endpoints: endpointEntries.values)
             if changed || wasReadBack {

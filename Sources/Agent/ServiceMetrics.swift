@@ -16,13 +16,15 @@ final class ServiceMetrics: Sendable {
         var backends: [UInt32: BackendRef] = [:]
         /// Service id -> state name -> members.
         var states: [UInt32: [String: Int]] = [:]
+        /// Probed backends and whether their probes pass.
+        var healthy: [BackendRef: Bool] = [:]
     }
 
     init(maps: ServiceMaps) {
         self.maps = maps
     }
 
-    func update(_ planned: PlannedServices) {
+    func update(_ planned: PlannedServices, probed: Set<BackendRef>, unhealthy: Set<BackendRef>) {
         var states: [UInt32: [String: Int]] = [:]
         for (key, member) in planned.members {
             states[key.service_id, default: [:]][Self.stateName(member.state), default: 0] += 1
@@ -31,6 +33,7 @@ final class ServiceMetrics: Sendable {
             $0.frontends = planned.frontendNames
             $0.backends = planned.backendNames
             $0.states = states
+            $0.healthy = Dictionary(uniqueKeysWithValues: probed.map { ($0, !unhealthy.contains($0)) })
         }
     }
 
@@ -55,6 +58,10 @@ final class ServiceMetrics: Sendable {
                 registry.makeGauge(descriptor: MetricDescriptors.serviceBackends, labels: stateLabels)
                     .set(Double(snapshot.states[id]?[state] ?? 0))
             }
+        }
+        for (backend, healthy) in snapshot.healthy {
+            registry.makeGauge(descriptor: MetricDescriptors.backendHealthy, labels: [("backend", backend.description)])
+                .set(healthy ? 1.0 : 0.0)
         }
         for (id, backend) in snapshot.backends {
             guard let total = (try? maps.backendMetrics.sum(id, { a, b in

@@ -21,6 +21,12 @@ final class ServiceSync {
     private var applied: Applied?
     /// Slots of the table array found in use at start-up by an earlier agent.
     private var unclaimedTableSlots: Set<UInt32>?
+    /// Probe results, applied over every plan (ServiceSync+Health.swift).
+    var health = BackendHealth()
+    /// The last plan, before health was applied: probes change what is written from it.
+    var lastPlanned: PlannedServices?
+    /// The probe loop, started with the first sync.
+    var prober: Task<Void, Never>?
 
     struct Applied {
         var services: PlannedServices
@@ -39,7 +45,10 @@ final class ServiceSync {
     }
 
     /// Makes the maps hold `planned`; `readBack` diffs against the kernel instead of the last write.
-    func sync(_ planned: PlannedServices, readBack: Bool) throws(BPFError) {
+    func sync(_ plan: PlannedServices, readBack: Bool) throws(BPFError) {
+        lastPlanned = plan
+        health.track(plan.healthChecks)
+        let planned = ServicePlanner.applyingHealth(plan, unhealthy: health.unhealthy)
         // Cleared until the end: a sync that fails half-way is followed by a read-back.
         let lastWrite = applied
         applied = nil
@@ -82,7 +91,7 @@ final class ServiceSync {
         for key in members.deletes { try maps.members.delete(key) }
         for id in backends.deletes { try maps.backends.delete(id) }
 
-        metrics.update(planned)
+        metrics.update(planned, probed: Set(plan.healthChecks.keys), unhealthy: health.unhealthy)
         applied = Applied(services: planned, tableMapIDs: tableMapIDs)
         if !(frontends.isEmpty && members.isEmpty && backends.isEmpty && tablesWritten == 0 && stale.isEmpty) {
             logger.info("service maps synced", metadata: [

@@ -76,6 +76,8 @@ public struct PlannedServices: Sendable, Equatable {
     public var frontendNames: [UInt32: FrontendRef] = [:]
     /// Backend id -> where it is, for counters and logs.
     public var backendNames: [UInt32: BackendRef] = [:]
+    /// TCP backends to probe, with the check of the first service (by name) that asks for it.
+    public var healthChecks: [BackendRef: HealthCheck] = [:]
     /// Problems that did not stop planning (an unusable annotation), one line each.
     public var warnings: [String] = []
 

@@ -27,6 +27,8 @@ public enum ServicePlanner {
 
         for ref in cluster.services.keys.sorted() {
             guard let service = cluster.services[ref] else { continue }
+            let (healthCheck, problems) = HealthCheck.from(service.metadata.annotations)
+            planned.warnings += problems.map { "service \(ref): \($0)" }
             for address in service.spec.clusterIPs {
                 for port in service.spec.ports {
                     let frontend = FrontendRef(service: ref, port: port.name ?? String(port.port),
@@ -41,6 +43,11 @@ public enum ServicePlanner {
                         let backends = finder.backends(of: service, port: port, family: address.family)
                         addBackends(backends, serviceID: serviceID, frontend: frontend, options: options,
                                     allocations: &allocations, live: &liveBackends, into: &planned)
+                        if let healthCheck, port.protocol == .tcp {
+                            for backend in backends where planned.healthChecks[backend.ref] == nil {
+                                planned.healthChecks[backend.ref] = healthCheck
+                            }
+                        }
                     }
                     planned.frontends[frontendKey(address, port)] = frontendValue(
                         serviceID, service: service, tableSize: planned.tables[serviceID]?.slots.count ?? 0)

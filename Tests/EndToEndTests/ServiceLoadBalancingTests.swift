@@ -11,22 +11,23 @@ struct ServiceLoadBalancingTests {
     private func withService(
         extraPods: [String] = [], service: String = ServiceManifests.service(),
         backendAnnotations: [String: String] = [:],
-        _ body: (Topology, RunningAgent) throws -> Void
+        _ body: (Topology, RunningAgent, [String: ManagedProcess]) throws -> Void
     ) throws {
         let topology = try makeTopology(podNames: ["client", "b0", "b1", "b2"] + extraPods)
         defer { topology.teardown() }
         var pods = ""
+        var servers: [String: ManagedProcess] = [:]
         for pod in topology.pods {
             let isBackend = pod.name.hasPrefix("b")
             if isBackend {
-                try pod.serve(tcp: [ServiceManifests.backendTCP], udp: [ServiceManifests.backendUDP])
+                servers[pod.name] = try pod.serve(tcp: [ServiceManifests.backendTCP], udp: [ServiceManifests.backendUDP])
             }
             pods += ServiceManifests.pod(pod, labels: ["app": isBackend ? "web" : pod.name], node: topology.id,
                                          annotations: isBackend ? backendAnnotations : [:])
         }
         let agent = try RunningAgent(topology: topology, files: ["pods.yaml": pods, "service.yaml": service])
         defer { agent.teardown() }
-        try body(topology, agent)
+        try body(topology, agent, servers)
     }
 
     private func connect(_ client: Pod, _ agent: RunningAgent, to vip: String = ServiceManifests.vip4,
@@ -35,7 +36,7 @@ struct ServiceLoadBalancingTests {
     }
 
     @Test func threeHundredConnectionsSpreadOverTheThreeBackends() throws {
-        try withService { topology, agent in
+        try withService { topology, agent, _ in
             let client = topology.pods[0]
             var counts: [String: Int] = [:]
             for _ in 0..<300 {
@@ -58,7 +59,7 @@ struct ServiceLoadBalancingTests {
     }
 
     @Test func clientIPAffinitySticksWithinItsTimeoutAndExpiresAfter() throws {
-        try withService(service: ServiceManifests.service(affinitySeconds: 1)) { topology, agent in
+        try withService(service: ServiceManifests.service(affinitySeconds: 1)) { topology, agent, _ in
             let client = topology.pods[0]
             var firstChoices: Set<String> = []
             // Each round starts after the affinity expired, so Maglev picks again by the new
@@ -76,7 +77,7 @@ struct ServiceLoadBalancingTests {
 
     @Test(arguments: [false, true])
     func udpServiceRoundTripsAndAnswersFromTheVIP(sendto: Bool) throws {
-        try withService { topology, agent in
+        try withService { topology, agent, _ in
             let client = topology.pods[0]
             for vip in [ServiceManifests.vip4, ServiceManifests.vip6] {
                 let result = try client.udp(to: vip, port: ServiceManifests.dnsPort, payload: "q", sendto: sendto,
@@ -87,7 +88,7 @@ struct ServiceLoadBalancingTests {
     }
 
     @Test func serviceWithoutBackendsRefusesAtOnceAndWorksAsSoonAsOneIsReady() throws {
-        try withService(service: ServiceManifests.service(selector: "nothing")) { topology, agent in
+        try withService(service: ServiceManifests.service(selector: "nothing")) { topology, agent, _ in
             let client = topology.pods[0]
             let start = ContinuousClock.now
             #expect(try connect(client, agent, timeout: .seconds(3)) == .refused)
@@ -101,7 +102,7 @@ struct ServiceLoadBalancingTests {
     }
 
     @Test func backendPolicyStillAppliesAfterTranslation() throws {
-        try withService(extraPods: ["other"]) { topology, agent in
+        try withService(extraPods: ["other"]) { topology, agent, _ in
             try agent.write("policy.yaml", """
                 apiVersion: networking.k8s.io/v1
                 kind: NetworkPolicy
@@ -118,6 +119,35 @@ struct ServiceLoadBalancingTests {
                               cgroup: agent.cgroup) == .timeout
             })
             for _ in 0..<6 { #expect(try connect(client, agent).answer?.hasPrefix("b") == true) }
+        }
+    }
+
+    @Test func killedBackendIsFailedOverWithinTwoProbeIntervalsAndReturnsWhenItRecovers() throws {
+        let service = ServiceManifests.service().replacingOccurrences(of: "metadata: {name: web}", with:
+            "metadata: {name: web, annotations: {sluice.dev/health-interval: 300ms, sluice.dev/health-timeout: 200ms}}")
+        try withService(service: service) { topology, agent, servers in
+            let client = topology.pods[0]
+            let b1 = try #require(topology.pod(named: "b1"))
+            let healthy = ["backend": "\(b1.ipv4):8080/TCP"]
+            #expect(try eventually { try agent.metric("sluice_backend_healthy", healthy) == 1 })
+
+            servers["b1"]?.stop()
+            let killed = ContinuousClock.now
+            #expect(try eventually(timeout: .seconds(3)) { try agent.metric("sluice_backend_healthy", healthy) == 0 })
+            // Two intervals of 300 ms, plus the metric poll's own 50 ms steps and an HTTP round trip.
+            #expect(ContinuousClock.now - killed < .milliseconds(900), "took \(ContinuousClock.now - killed)")
+            let labels = ["service": "web", "port": "http", "family": "ipv4"]
+            #expect(try agent.metric("sluice_service_backends", labels.merging(["state": "unhealthy"]) { $1 }) == 1)
+            for _ in 0..<30 {
+                let answer = try connect(client, agent).answer ?? "none"
+                #expect(answer.hasPrefix("b0") || answer.hasPrefix("b2"), "\(answer)")
+            }
+
+            try b1.serve(tcp: [ServiceManifests.backendTCP], udp: [ServiceManifests.backendUDP])
+            #expect(try eventually(timeout: .seconds(3)) { try agent.metric("sluice_backend_healthy", healthy) == 1 })
+            var seen: Set<String> = []
+            for _ in 0..<30 { seen.insert(String((try connect(client, agent).answer ?? "none").prefix(2))) }
+            #expect(seen == ["b0", "b1", "b2"], "\(seen)")
         }
     }
 }

@@ -88,7 +88,7 @@ struct ServicePlannerTests {
             + Self.backendPod("c", ip: "10.244.1.3", annotations: "{sluice.dev/weight: \"lots\"}"))
         let http4 = try #require(planned.frontends[try Self.key("10.96.0.10", 80)])
         let table = try #require(planned.tables[http4.service_id])
-        let idOfA = try #require(planned.backendNames.first { $0.value.address == IPAddress("10.244.1.1") }?.key)
+        let idOfA = try #require(planned.backendNames.first { $0.value.address == IPAddress("10.244.1.1") && $0.value.protocol == .tcp }?.key)
         let share = Double(table.slots.filter { $0 == idOfA }.count) / Double(table.slots.count)
         #expect(abs(share - 0.6) < 0.006, "share of weight 3 among 3+1+1: \(share)")
         #expect(planned.warnings.contains { $0.contains("default/c") && $0.contains("\"lots\"") })
@@ -214,5 +214,40 @@ struct ServicePlannerTests {
             let slotsB = try #require(planB.tables[b.service_id]).slots.map { planB.backendNames[$0] }
             #expect(slotsA == slotsB)
         }
+    }
+
+    @Test func healthAppliedLaterGivesTheSameMapsAsPlanningWithIt() throws {
+        let yaml = Self.webService + (1...3).map { Self.backendPod("p\($0)", ip: "10.244.1.\($0)") }.joined()
+        let sick = BackendRef(address: try #require(IPAddress("10.244.1.2")), port: 8080, protocol: .tcp)
+        var first = ServiceAllocations()
+        let healthy = ServicePlanner.plan(try cluster(yaml), allocations: &first)
+        let later = ServicePlanner.applyingHealth(healthy, unhealthy: [sick])
+        var second = ServiceAllocations()
+        let direct = ServicePlanner.plan(try cluster(yaml), allocations: &second, options: .init(unhealthy: [sick]))
+        #expect(later.members == direct.members)
+        #expect(later.tables == direct.tables)
+        #expect(later.frontends == direct.frontends)
+
+        let allSick = Set(healthy.backendNames.values.filter { $0.protocol == .tcp })
+        let none = ServicePlanner.applyingHealth(healthy, unhealthy: allSick)
+        let http4 = try #require(none.frontends[try Self.key("10.96.0.10", 80)])
+        #expect(http4.table_size == 0 && none.tables[http4.service_id] == nil)
+        // The UDP port is not probed: its table stays.
+        let dns4 = try #require(none.frontends[try Self.key("10.96.0.10", 53, .udp)])
+        #expect(none.tables[dns4.service_id] == healthy.tables[dns4.service_id])
+    }
+
+    @Test func healthCheckAnnotationsSetTheProbesOfTCPBackends() throws {
+        let annotated = Self.webService.replacingOccurrences(of: "metadata: {name: web}", with:
+            "metadata: {name: web, annotations: {sluice.dev/health-interval: 300ms, sluice.dev/health-timeout: \"1s\", sluice.dev/health-unhealthy-threshold: \"two\"}}")
+        let planned = try Self.plan(annotated + Self.backendPod("a", ip: "10.244.1.1"))
+        let check = try #require(planned.healthChecks.values.first)
+        #expect(planned.healthChecks.count == 1, "only the TCP backend: \(planned.healthChecks.keys)")
+        #expect(check == HealthCheck(interval: .milliseconds(300), timeout: .milliseconds(300), unhealthyThreshold: 1, healthyThreshold: 2))
+        #expect(planned.warnings.contains { $0.contains("sluice.dev/health-unhealthy-threshold") && $0.contains("\"two\"") })
+
+        let off = Self.webService.replacingOccurrences(of: "metadata: {name: web}", with:
+            "metadata: {name: web, annotations: {sluice.dev/health-check: none}}")
+        #expect(try Self.plan(off + Self.backendPod("a", ip: "10.244.1.1")).healthChecks.isEmpty)
     }
 }

@@ -1,0 +1,38 @@
+import BPF
+import Planner
+
+/// The service load balancer's part of a sync, and its health probes, which run between
+/// syncs and write their effect at once.
+extension Reconciler {
+    func syncServices(_ planned: PlannedServices, readBack: Bool) throws(BPFError) {
+        try services.sync(planned, readBack: readBack)
+        if services.prober == nil {
+            services.prober = Task { [weak self] in
+                while !Task.isCancelled {
+                    guard let wait = await self?.probeDueBackends() else { return }
+                    try? await Task.sleep(for: wait)
+                }
+            }
+        }
+    }
+
+    /// Probes the backends that are due, applies the results, and says how long to wait.
+    private func probeDueBackends() async -> Duration {
+        let now = ContinuousClock.now
+        let (due, _) = services.health.due(now: now)
+        if !due.isEmpty {
+            let results = await Task.detached { TCPProbe.run(due) }.value
+            if services.health.record(results, now: ContinuousClock.now), let planned = services.lastPlanned {
+                logger.info("backend health changed", metadata: [
+                    "unhealthy": "\(services.health.unhealthy.map(\.description).sorted())"])
+                do {
+                    try services.sync(planned, readBack: false)
+                } catch {
+                    logger.error("applying backend health failed; the next sync retries", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        guard let next = services.health.due(now: ContinuousClock.now).next else { return .milliseconds(200) }
+        return max(.milliseconds(5), min(.seconds(1), next - ContinuousClock.now))
+    }
+}
