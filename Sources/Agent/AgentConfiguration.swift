@@ -6,8 +6,9 @@ public struct AgentConfiguration: Sendable {
     public var metricsAddress: ListenAddress
     public var nodeName: String
     public var cgroupPath: String
-    /// Quiet time after a file event before re-reading the directory,
-    /// so editors' write-then-rename bursts are applied once.
+    /// Quiet time after a file event before re-reading the directory, so an
+    /// editor's write-then-rename burst or a ConfigMap swap is applied once;
+    /// short, because it is part of every change's time to enforce.
     public var debounce: Duration
     /// Full re-read and re-sync even without events (drift repair).
     public var resyncInterval: Duration
@@ -18,10 +19,12 @@ public struct AgentConfiguration: Sendable {
     public var cniSocketPath: String?
     /// State kept across restarts (the CNI endpoints, DELs queued while the agent was down).
     public var stateDirectory = "/var/lib/sluice"
+    /// Accept policy files and directories other users could have written.
+    public var allowInsecurePolicyFiles = false
 
     public init(policyDirectory: String, bpfObjectDirectory: String, pinDirectory: String,
                 metricsAddress: ListenAddress, nodeName: String, cgroupPath: String,
-                debounce: Duration = .milliseconds(50), resyncInterval: Duration = .seconds(60)) {
+                debounce: Duration = .milliseconds(10), resyncInterval: Duration = .seconds(60)) {
         self.policyDirectory = policyDirectory
         self.bpfObjectDirectory = bpfObjectDirectory
         self.pinDirectory = pinDirectory

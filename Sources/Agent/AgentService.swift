@@ -31,7 +31,7 @@ public struct AgentService: Service {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await watchLoop(watcher: watcher, reconciler: reconciler) }
-                group.addTask { await resyncLoop(watcher: watcher, reconciler: reconciler) }
+                group.addTask { await resyncLoop(reconciler: reconciler) }
                 if let cni { group.addTask { await cni.run() } }
                 group.addTask { await conntrackLoop(reconciler: reconciler) }
                 await group.next()
@@ -44,28 +44,22 @@ public struct AgentService: Service {
         logger.info("sluiced stopped; pinned maps and attached programs stay in place")
     }
 
-    /// One reconcile per burst of file events.
+    /// One reconcile per burst of file events, timed from the burst's first event.
     private func watchLoop(watcher: DirectoryWatcher, reconciler: Reconciler) async {
-        for await _ in watcher.changes {
+        for await firstEvent in watcher.changes {
             try? await Task.sleep(for: configuration.debounce)
-            await reconciler.reconcile()
+            await reconciler.reconcile(triggeredAt: firstEvent)
         }
     }
 
-    /// Periodic full resync; every second while the directory is missing, so
-    /// it is picked up (and watched) as soon as it appears.
-    private func resyncLoop(watcher: DirectoryWatcher, reconciler: Reconciler) async {
-        var wasMissing = !(await reconciler.directoryExists)
+    /// Periodic full resync: reads the maps back and repairs any drift.
+    private func resyncLoop(reconciler: Reconciler) async {
         while !Task.isCancelled {
-            let missing = !(await reconciler.directoryExists)
             do {
-                try await Task.sleep(for: missing ? .seconds(1) : configuration.resyncInterval)
+                try await Task.sleep(for: configuration.resyncInterval)
             } catch {
                 return
             }
-            let nowMissing = !(await reconciler.directoryExists)
-            if wasMissing && !nowMissing { watcher.rewatch(path: configuration.policyDirectory) }
-            wasMissing = nowMissing
             await reconciler.reconcile(readBack: true)
         }
     }

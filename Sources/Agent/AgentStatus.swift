@@ -1,3 +1,5 @@
+import Foundation
+import Planner
 import Synchronization
 
 /// What the agent knows about itself, shared between the reconciler that
@@ -13,6 +15,14 @@ public final class AgentStatus: Sendable {
 
     public struct Snapshot: Sendable, Equatable {
         public var ready = false
+        /// When the last successful sync finished.
+        public var lastSync: Date?
+        /// What the last successful sync enforced, and the cluster it was planned from,
+        /// for the status API and `sluicectl explain`.
+        public var plan: DesiredState?
+        public var cluster: Cluster?
+        /// Host-side interface of each enforced pod (`namespace/name` -> interface name).
+        public var interfaces: [String: String] = [:]
         public var lastSyncError: String?
         public var files: [String: FileState] = [:]
         public var endpoints = 0
@@ -22,6 +32,12 @@ public final class AgentStatus: Sendable {
         public var policyNames: [UInt32: String] = [:]
         public var policyEntries = 0
         public var ipcacheEntries = 0
+        /// The plan's peer ids (`Allocations.peers`): identity signatures hold
+        /// these, and `/v1/explain` maps them back to policy rules.
+        public var peers: [PeerKey: UInt32] = [:]
+        /// Max entries of maps the HTTP API has no handle on (the service
+        /// maps), by pinned name, as the kernel reports them.
+        public var mapCapacities: [String: Int] = [:]
         public var reconciles: [String: Int] = [:]
     }
 

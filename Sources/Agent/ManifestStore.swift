@@ -12,19 +12,55 @@ struct ManifestStore {
 
     private var files: [String: Entry] = [:]
 
-    /// Decodes `contents` of `name` unless unchanged. Returns a new error, if
-    /// any, in which case the file's previous manifests stay.
+    /// Decodes `contents` of `name` unless unchanged and good. Returns a new
+    /// error, if any, in which case the file's previous manifests stay. A
+    /// refused file is tried again every run: what it clashed with may be gone.
     @discardableResult
     mutating func update(_ name: String, path: String, contents: String) -> String? {
-        if let entry = files[name], entry.contents == contents { return nil }
+        if let entry = files[name], entry.contents == contents, entry.error == nil { return nil }
         do {
             let manifests = try ManifestDecoder.decode(contents: contents, file: path)
+            if let duplicate = duplicate(in: manifests, of: name) {
+                return fail(name, message: duplicate, contents: contents)
+            }
             files[name] = Entry(contents: contents, manifests: manifests,
                                 generation: (files[name]?.generation ?? 0) + 1, error: nil)
             return nil
         } catch {
             return fail(name, message: error.description, contents: contents)
         }
+    }
+
+    /// An object defined twice, in this file or in another file in force,
+    /// as `file:line: Kind namespace/name is already defined at file:line`.
+    /// The file that brings the second copy is the one refused.
+    private func duplicate(in manifests: [Manifest], of name: String) -> String? {
+        var seen: [ObjectKey: ManifestSource] = [:]
+        for (other, entry) in files where other != name {
+            for manifest in entry.manifests { seen[ObjectKey(manifest)] = manifest.source }
+        }
+        for manifest in manifests {
+            let key = ObjectKey(manifest)
+            if let first = seen[key] {
+                return "\(manifest.source): \(key) is already defined at \(first)"
+            }
+            seen[key] = manifest.source
+        }
+        return nil
+    }
+
+    private struct ObjectKey: Hashable, CustomStringConvertible {
+        var kind: String
+        var namespace: String?
+        var name: String
+
+        init(_ manifest: Manifest) {
+            kind = manifest.kind
+            namespace = manifest.metadata.namespace
+            name = manifest.metadata.name
+        }
+
+        var description: String { "\(kind) \(namespace.map { "\($0)/" } ?? "")\(name)" }
     }
 
     /// Records an error that is not about the contents (unreadable, too large).

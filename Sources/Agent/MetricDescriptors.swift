@@ -32,6 +32,9 @@ enum MetricDescriptors {
     static var conntrackRevoked: MetricNameDescriptor { counter("sluice_conntrack_revoked_flows",
         "Established flows cut because a policy change denies them.") }
 
+    static var timeToEnforce: MetricNameDescriptor { MetricNameDescriptor(metricName: "sluice_time_to_enforce",
+        unitName: "seconds", helpText: "From a change in the policy directory to the last map write that enforces it.") }
+
     private static func counter(_ name: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "total", helpText: help)
     }

@@ -8,7 +8,7 @@ import Synchronization
 /// where things happen.
 final class MetricsExporter: Sendable {
     let registry = PrometheusCollectorRegistry()
-    private let maps: DatapathMaps
+    let maps: DatapathMaps
     private let status: AgentStatus
     private let datapathCounters = CounterMirror<String>()
     private let policyCounters = CounterMirror<String>()
@@ -24,6 +24,12 @@ final class MetricsExporter: Sendable {
 
     func reconcileFinished(outcome: String) {
         registry.makeCounter(descriptor: MetricDescriptors.reconciles, labels: [("outcome", outcome)]).increment()
+    }
+
+    /// Buckets from 1 ms to 5 s: the target is well under 50 ms.
+    func enforced(after duration: Duration) {
+        let buckets: [Duration] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000].map { .milliseconds($0) }
+        registry.makeDurationHistogram(descriptor: MetricDescriptors.timeToEnforce, buckets: buckets).record(duration)
     }
 
     func conntrackRevoked(_ flows: Int) {

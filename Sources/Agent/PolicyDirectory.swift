@@ -1,10 +1,14 @@
 import Foundation
+import Glibc
 
 /// The manifest files of the policy directory, as the agent reads them.
 /// Top level only: a Kubernetes ConfigMap mount shows its keys there as
 /// symlinks into `..data`, which is followed because it stays inside.
 struct PolicyDirectory: Sendable {
     let path: String
+    /// Refuse what users other than the agent's own (root) could have written,
+    /// as sshd's StrictModes does: whoever can write a policy file can open the node.
+    var strict = true
 
     static let extensions: Set<String> = ["yaml", "yml", "json"]
     /// Files above this size are refused unread (a ConfigMap holds at most 1 MiB).
@@ -20,6 +24,22 @@ struct PolicyDirectory: Sendable {
     var exists: Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// Why `target` (a file, or the directory itself) must not be trusted, or nil:
+    /// owned by another user than the agent's, or writable by group or others.
+    func securityProblem(_ target: String) -> String? {
+        guard strict else { return nil }
+        var info = stat()
+        guard stat(target, &info) == 0 else { return "cannot stat \(target)" }
+        if info.st_uid != geteuid() {
+            return "\(target) is owned by uid \(info.st_uid), not \(geteuid()); refused (--allow-insecure-policy-files)"
+        }
+        if info.st_mode & (S_IWGRP | S_IWOTH) != 0 {
+            return "\(target) is writable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                + "refused (--allow-insecure-policy-files)"
+        }
+        return nil
     }
 
     /// Manifest file names, sorted so that planning order never depends on readdir order.
@@ -45,6 +65,7 @@ struct PolicyDirectory: Sendable {
               let size = attributes[.size] as? Int else {
             return .failure("cannot read file")
         }
+        if let problem = securityProblem(resolved) { return .failure(problem) }
         guard size <= Self.maximumFileSize else {
             return .failure("file is \(size) bytes, over the limit of \(Self.maximumFileSize)")
         }

@@ -42,6 +42,9 @@ extension Reconciler {
                     "ipcache": "+\(ipcache.upserts.count) -\(ipcache.deletes.count)",
                     "endpoints": "+\(endpoints.upserts.count) -\(endpoints.deletes.count)"])
             }
+            enforcedInterfaces = Dictionary(endpointEntries.pods.map { ifindex, pod in
+                (pod.description, NetworkInterface.name(of: Int32(bitPattern: ifindex)) ?? "ifindex \(ifindex)")
+            }, uniquingKeysWith: { first, _ in first })
             try syncServices(desired.services, readBack: applied == nil)
             let wasReadBack = applied == nil
             applied = AppliedMaps(policy: desired.policy, ipcache: desired.ipcache, endpoints: endpointEntries.values)
@@ -57,6 +60,22 @@ extension Reconciler {
 
     /// Finds each local pod's host interface. A pod whose interface cannot be
     /// found yet (veth not created) is skipped and retried on the next run.
+    /// After a restart (or any read-back), keeps the endpoint ids the kernel
+    /// already uses for the same interfaces. True when an id changed hands,
+    /// and the plan must be made again.
+    func adoptKernelEndpointIDs(_ desired: DesiredState) -> Bool {
+        guard let kernel = try? datapath.maps.endpoints.entries(), !kernel.isEmpty else { return false }
+        let kernelIDs = Dictionary(kernel.map { ($0.key.ifindex, $0.value.endpoint_id) }, uniquingKeysWith: { a, _ in a })
+        var adopted = false
+        for endpoint in desired.endpoints {
+            guard let ifindex = hostInterface(of: endpoint),
+                  let id = kernelIDs[UInt32(bitPattern: ifindex)], id != endpoint.endpointID else { continue }
+            allocations.adoptEndpoint(endpoint.pod, id: id)
+            adopted = true
+        }
+        return adopted
+    }
+
     func resolveEndpoints(_ planned: [PlannedEndpoint])
         -> (values: [sluice_endpoint_key: sluice_endpoint_value], pods: [UInt32: ObjectRef]) {
         var values: [sluice_endpoint_key: sluice_endpoint_value] = [:]

@@ -1,5 +1,6 @@
 import BPF
 import CSluiceBPF
+import Foundation
 import Logging
 import Model
 import Planner
@@ -19,9 +20,11 @@ actor Reconciler {
     let logger: Logger
     private let directory: PolicyDirectory
     private var store = ManifestStore()
-    private var allocations = Allocations()
+    var allocations = Allocations()
     /// What the last successful sync wrote; nil forces a read-back.
     var applied: AppliedMaps?
+    /// Host interface of each enforced pod, as of the last sync.
+    var enforcedInterfaces: [String: String] = [:]
     /// Pods attached by `sluice-cni` (see Reconciler+CNI.swift); nil when CNI is off.
     var cniEndpoints: CNIEndpointRegistry?
 
@@ -29,7 +32,8 @@ actor Reconciler {
         self.configuration = configuration
         self.status = status
         self.logger = logger
-        self.directory = PolicyDirectory(path: configuration.policyDirectory)
+        self.directory = PolicyDirectory(path: configuration.policyDirectory,
+                                         strict: !configuration.allowInsecurePolicyFiles)
         do {
             datapath = try Datapath(objectDirectory: configuration.bpfObjectDirectory,
                                     pinDirectory: configuration.pinDirectory)
@@ -53,9 +57,10 @@ actor Reconciler {
     var directoryExists: Bool { directory.exists }
 
     /// Re-reads the directory, re-plans and syncs; `readBack` diffs against
-    /// the kernel's maps instead of what this agent last wrote. Errors are
+    /// the kernel's maps instead of what this agent last wrote; `trigger` is
+    /// the file event this run answers, for the time-to-enforce histogram. Errors are
     /// logged and reported in the status; the agent keeps what it enforced.
-    func reconcile(readBack: Bool = false) {
+    func reconcile(readBack: Bool = false, triggeredAt trigger: ContinuousClock.Instant? = nil) {
         guard directory.exists else {
             status.update { $0.lastSyncError = "policy directory \(configuration.policyDirectory) does not exist" }
             logger.warning("policy directory missing; waiting for it", metadata: ["dir": "\(configuration.policyDirectory)"])
@@ -65,11 +70,19 @@ actor Reconciler {
         if readBack { applied = nil }
         readFiles()
         let cluster = Cluster(manifests: mergingCNIEndpoints(store.manifests))
-        let desired = Planner.plan(cluster, node: nodeSettings(), allocations: &allocations)
+        let node = nodeSettings()
+        var desired = Planner.plan(cluster, node: node, allocations: &allocations)
+        if applied == nil && adoptKernelEndpointIDs(desired) {
+            desired = Planner.plan(cluster, node: node, allocations: &allocations)
+        }
         do {
             let endpoints = try sync(desired)
             status.update {
                 $0.ready = true
+                $0.lastSync = Date()
+                $0.plan = desired
+                $0.cluster = cluster
+                $0.interfaces = enforcedInterfaces
                 $0.lastSyncError = nil
                 $0.files = store.states
                 $0.endpoints = endpoints
@@ -80,6 +93,7 @@ actor Reconciler {
                 $0.ipcacheEntries = desired.ipcache.count
             }
             metrics.reconcileFinished(outcome: "success")
+            if let trigger { metrics.enforced(after: .now - trigger) }
         } catch {
             applied = nil
             logger.error("sync failed; previous state stays enforced", metadata: ["error": "\(error)"])
@@ -104,6 +118,11 @@ actor Reconciler {
     }
 
     private func readFiles() {
+        if let problem = directory.securityProblem(directory.path) {
+            logger.error("policy directory refused; what it enforced stays in force", metadata: ["error": "\(problem)"])
+            status.update { $0.lastSyncError = problem }
+            return
+        }
         let names: [String]
         do {
             names = try directory.manifestNames()

@@ -40,6 +40,17 @@ public struct Allocations: Sendable, Equatable {
         return nextPolicy
     }
 
+    /// Takes over an id an earlier agent gave `ref` (read back from the
+    /// endpoints map), so conntrack entries keyed by it keep matching after a
+    /// restart. A pod that held the id in this agent's plan gets a new one.
+    public mutating func adoptEndpoint(_ ref: ObjectRef, id: UInt32) {
+        for (other, otherID) in endpoints where otherID == id && other != ref {
+            endpoints[other] = nil
+        }
+        endpoints[ref] = id
+        nextEndpoint = max(nextEndpoint, id + 1)
+    }
+
     mutating func peer(_ key: PeerKey) -> UInt32 {
         if let id = peers[key] { return id }
         defer { nextPeer += 1 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// The real `sluiced` binary, run inside a topology's node namespace on a
 /// policy directory of its own, with its own pins. `stop()` sends SIGTERM;
@@ -7,26 +8,36 @@ import Glibc
 public final class RunningAgent: Sendable {
     public let topology: Topology
     public let policyDirectory: String
+    /// `--state-dir`, holding the agent's CNI socket too.
+    public let stateDirectory: String
     public let pins: BPFPinDirectory
     /// Socket hooks go on a child cgroup of the test's, never on the root.
     public let cgroup: TestCgroup
     public let port: Int
     public let nodeName: String
-    private let process: ManagedProcess
+    private let argv: [String]
+    /// Replaced by `restart()`.
+    private let current: Mutex<ManagedProcess>
+    private var process: ManagedProcess { current.withLock { $0 } }
 
-    /// `arguments` are extra sluiced flags.
-    public init(topology: Topology, files: [String: String] = [:], arguments: [String] = []) throws {
+    /// `arguments` are extra sluiced flags. With `waitForDirectory`, the policy
+    /// directory is not created and the agent is awaited alive, not ready.
+    public init(topology: Topology, files: [String: String] = [:], arguments: [String] = [],
+                waitForDirectory: Bool = false) throws {
         self.topology = topology
         nodeName = topology.id
         policyDirectory = NSTemporaryDirectory() + "sluice-e2e-\(topology.id)"
-        try FileManager.default.createDirectory(atPath: policyDirectory, withIntermediateDirectories: true)
+        stateDirectory = NSTemporaryDirectory() + "sluice-e2e-state-\(topology.id)"
+        if !waitForDirectory {
+            try FileManager.default.createDirectory(atPath: policyDirectory, withIntermediateDirectories: true)
+        }
         pins = try BPFPinDirectory.make()
         cgroup = try TestCgroup.make()
         port = 20000 + Int.random(in: 0..<20000)
         for (name, contents) in files {
             try contents.write(toFile: policyDirectory + "/" + name, atomically: true, encoding: .utf8)
         }
-        process = try topology.node.spawn([
+        argv = [
             try TestPaths.binary("sluiced"),
             "--node-name", nodeName,
             "--policy-dir", policyDirectory,
@@ -34,9 +45,26 @@ public final class RunningAgent: Sendable {
             "--pin-dir", pins.path,
             "--cgroup-path", cgroup.path,
             "--metrics-address", "127.0.0.1:\(port)",
+            // Per agent, so parallel tests never share the host's CNI socket or state.
+            "--cni-socket", stateDirectory + "/cni.sock",
+            "--state-dir", stateDirectory,
             "--log-level", "debug",
-        ] + arguments)
-        try waitUntilReady()
+        ] + arguments
+        current = Mutex(try topology.node.spawn(argv))
+        try waitUntil(waitForDirectory ? "/healthz" : "/readyz")
+    }
+
+    /// SIGKILL, as a crash or an OOM kill ends the agent: nothing of it runs after.
+    public func kill() {
+        process.signal(SIGKILL)
+        _ = process.waitForExit(timeout: .seconds(5))
+    }
+
+    /// Starts the same agent again (same flags, pins and policy directory) and waits until it is ready.
+    public func restart() throws {
+        let next = try topology.node.spawn(argv)
+        current.withLock { $0 = next }
+        try waitUntil("/readyz")
     }
 
     deinit {
@@ -73,16 +101,17 @@ public final class RunningAgent: Sendable {
 
     public var log: String { process.stderr }
 
-    private func waitUntilReady() throws {
+    /// Until `path` answers 200 (`/readyz`: the first full sync is done).
+    private func waitUntil(_ path: String) throws {
         let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {
             if !process.isRunning {
                 throw AgentExited(log: process.stderr)
             }
-            if (try? get("/readyz"))?.status == 200 { return }
+            if (try? get(path))?.status == 200 { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        throw AgentExited(log: "not ready after 15 s\n" + process.stderr)
+        throw AgentExited(log: "\(path) not 200 after 15 s\n" + process.stderr)
     }
 
     /// SIGTERM; returns the exit status.
@@ -101,6 +130,7 @@ public final class RunningAgent: Sendable {
         pins.remove()
         cgroup.remove()
         try? FileManager.default.removeItem(atPath: policyDirectory)
+        try? FileManager.default.removeItem(atPath: stateDirectory)
     }
 }
 

@@ -34,6 +34,9 @@ struct Sluiced: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Let the node's own addresses reach its local pods whatever the policies (kubelet probes).")
     var allowHostTraffic = true
 
+    @Flag(help: "Accept policy files and a policy directory that other users own or may write (refused by default).")
+    var allowInsecurePolicyFiles = false
+
     @Flag(help: "Keep established flows that a policy change now denies (by default they are cut).")
     var keepEstablishedFlows = false
 
@@ -100,6 +103,7 @@ struct Sluiced: AsyncParsableCommand {
         agentConfiguration.allowHostTraffic = allowHostTraffic
         agentConfiguration.cniSocketPath = cniSocket.isEmpty ? nil : cniSocket
         agentConfiguration.stateDirectory = stateDir
+        agentConfiguration.allowInsecurePolicyFiles = allowInsecurePolicyFiles
         agentConfiguration.conntrack.keepEstablished = keepEstablishedFlows
         agentConfiguration.conntrack.tcpSyn = .seconds(ctTcpSynTimeout)
         agentConfiguration.conntrack.tcpEstablished = .seconds(ctTcpEstablishedTimeout)

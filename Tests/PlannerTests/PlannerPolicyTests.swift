@@ -211,3 +211,36 @@ private func policy(_ spec: String, name: String = "p", namespace: String = "def
         #expect(state.endpoint("default", "a")?.hostInterface == "veth-a")
     }
 }
+
+@Suite struct PlannerHostTrafficTests {
+    private let isolatedBackend = pod("backend", labels: ["app": "backend"], ip: "10.0.0.20") + """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: deny}
+        spec: {podSelector: {}, policyTypes: [Ingress]}
+        """
+
+    private func plan(allowHost: Bool) throws -> DesiredState {
+        var allocations = Allocations()
+        let node = NodeSettings(name: "node-a", addresses: [IPAddress("10.200.0.1"), IPAddress("fd00::1")].compactMap { $0 },
+                                allowHostTraffic: allowHost)
+        return Planner.plan(try cluster(isolatedBackend), node: node, allocations: &allocations)
+    }
+
+    @Test func nodeAddressesGetAHostIdentityAllowedIntoIsolatedPods() throws {
+        let state = try plan(allowHost: true)
+        let backend = try #require(state.endpoint("default", "backend")).endpointID
+        let host = try #require(state.identity(of: "10.200.0.1"))
+        #expect(state.identity(of: "fd00::1") == host)
+        #expect(state.identities[host]?.isHost == true)
+        #expect(state.rules(endpoint: backend, direction: ingress)
+            == [PolicyRule(identity: host, proto: 0, port: 0, prefixlen: allProtocolsPrefix)])
+        #expect(state.policy.values.allSatisfy { $0.policy_id == 0 })
+    }
+
+    @Test func hostTrafficCanBeTurnedOff() throws {
+        let state = try plan(allowHost: false)
+        #expect(state.policy.isEmpty)
+        #expect(state.identity(of: "10.200.0.1") != world)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Planner
+
+// sluice-plan-bench: how long the planner takes at scale, and how many map
+// entries its plan has. Prints one JSON object; `make bench` records it.
+// Usage: sluice-plan-bench [PODS] [POLICIES] [REPETITIONS]
+
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let pods = arguments.count > 0 ? arguments[0] : 5000
+let policies = arguments.count > 1 ? arguments[1] : 1000
+let repetitions = max(1, arguments.count > 2 ? arguments[2] : 5)
+let synthetic = SyntheticCluster(namespaces: 50, podsPerNamespace: max(1, pods / 50), policies: policies, localPods: 100)
+let node = NodeSettings(name: "node-a")
+
+func seconds(_ duration: Duration) -> Double {
+    let (whole, fraction) = duration.components
+    return Double(whole) + Double(fraction) / 1e18
+}
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+let clock = ContinuousClock()
+var full: [Double] = []
+var incremental: [Double] = []
+var state = DesiredState()
+var changedEntries = 0
+for _ in 0..<repetitions {
+    let cluster = Cluster(manifests: synthetic.manifests())
+    var allocations = Allocations()
+    var start = clock.now
+    state = Planner.plan(cluster, node: node, allocations: &allocations)
+    full.append(seconds(clock.now - start))
+
+    // One policy edited: the whole plan again, as the agent does, with warm allocations.
+    let edited = Cluster(manifests: synthetic.manifests(policyVersion: 1))
+    start = clock.now
+    let next = Planner.plan(edited, node: node, allocations: &allocations)
+    incremental.append(seconds(clock.now - start))
+    changedEntries = next.policy.filter { state.policy[$0.key] != $0.value }.count
+        + state.policy.keys.filter { next.policy[$0] == nil }.count
+}
+
+let report: [String: Any] = [
+    "pods": synthetic.totalPods, "policies": policies, "local_pods": state.endpoints.count,
+    "repetitions": repetitions,
+    "plan_seconds_median": median(full), "plan_seconds_min": full.min() ?? 0, "plan_seconds_max": full.max() ?? 0,
+    "replan_one_policy_seconds_median": median(incremental),
+    "identities": state.identities.count, "ipcache_entries": state.ipcache.count,
+    "policy_entries": state.policy.count, "policy_entries_changed_by_one_policy_edit": changedEntries,
+]
+let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
+print(String(decoding: data, as: UTF8.self))
