@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A read-only HTTP/1.1 server: GET only, small requests, one answer per request.
+/// A read-only HTTP/1.1 server: GET only, small requests, one answer per
+/// connection, bounded in every way a client could stretch (see `Limits`).
 /// Routes are synchronous because every answer is built from memory or a few map reads.
 final class HTTPServer: Sendable {
     struct Response: Sendable {
@@ -15,19 +16,33 @@ final class HTTPServer: Sendable {
         }
     }
 
-    typealias Handler = @Sendable (_ path: String) -> Response
+    /// Gets the request target: path and query.
+    typealias Handler = @Sendable (_ uri: String) -> Response
 
     private let channel: any Channel
 
     /// Binds `address`; `::` falls back to `0.0.0.0` where IPv6 is off.
-    init(address: ListenAddress, group: any EventLoopGroup, handler: @escaping Handler) async throws {
+    init(address: ListenAddress, group: any EventLoopGroup, limits: Limits = Limits(),
+         handler: @escaping Handler) async throws {
+        let connections = ConnectionLimiter(maximum: limits.maximumConnections)
+        let decoderLimits = limits.decoder
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(RequestHandler(handler: handler))
+                guard connections.acquire() else {
+                    // Over the limit: refused before any parsing, so a flood costs one accept each.
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in connections.release() }
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(IdleStateHandler(allTimeout: limits.idleTimeout))
+                    try sync.addHandler(ConnectionDeadline(limits.connectionTimeout))
+                    try sync.configureHTTPServerPipeline(
+                        withErrorHandling: true, withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: decoderLimits)
+                    try sync.addHandler(RequestHandler(handler: handler, maximumURILength: limits.maximumURILength))
                 }
             }
         do {
@@ -49,19 +64,22 @@ private final class RequestHandler: ChannelInboundHandler, Sendable {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let handler: HTTPServer.Handler
+    private let maximumURILength: Int
 
-    init(handler: @escaping HTTPServer.Handler) {
+    init(handler: @escaping HTTPServer.Handler, maximumURILength: Int) {
         self.handler = handler
+        self.maximumURILength = maximumURILength
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(let head) = unwrapInboundIn(data) else { return }
         let response: HTTPServer.Response
-        if head.method == .GET || head.method == .HEAD {
-            let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
-            response = handler(path)
-        } else {
+        if head.method != .GET && head.method != .HEAD {
             response = .text(.methodNotAllowed, "read-only API: GET only\n")
+        } else if head.uri.utf8.count > maximumURILength {
+            response = .text(.uriTooLong, "request URI over \(maximumURILength) bytes\n")
+        } else {
+            response = handler(head.uri)
         }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
@@ -73,5 +91,19 @@ private final class RequestHandler: ChannelInboundHandler, Sendable {
         }
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+    }
+
+    /// A request the parser refused (its error handler has answered 400) or a socket error: done.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    /// Nothing read or written for `idleTimeout`: the client is gone or stalling.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
     }
 }

@@ -1,15 +1,7 @@
 import Agent
 import ArgumentParser
 
-/// Operator commands for a Sluice node.
-@main
-struct Sluicectl: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sluicectl",
-        abstract: "Inspect and manage the Sluice datapath on this node.",
-        version: SluiceVersion.current,
-        subcommands: [Teardown.self])
-
+extension Sluicectl {
     struct Teardown: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Detach every Sluice program and remove the pinned maps (stops enforcement).")
