@@ -55,6 +55,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["BPF"]),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Model"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Planner", "Model", "CSluiceBPF"]),
         .testTarget(name: "BPFTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
         .testTarget(name: "DatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
         .testTarget(name: "ServiceDatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
