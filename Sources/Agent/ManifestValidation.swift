@@ -2,9 +2,9 @@ import Foundation
 import Model
 
 /// The agent's reading of manifest files, offline (`sluicectl validate`):
-/// the same directory rules, size and encoding checks, decoding and
-/// validation, hence the same messages, so a CI pipeline can refuse a file
-/// before it is dropped into a node's policy directory.
+/// the same directory rules, size and encoding checks, decoding, validation
+/// and duplicate detection, hence the same messages, so a CI pipeline can
+/// refuse a file before it is dropped into a node's policy directory.
 public enum ManifestValidation {
     public struct FileResult: Sendable, Equatable {
         public var path: String
@@ -16,8 +16,12 @@ public enum ManifestValidation {
 
     /// Every manifest file in `paths`: files as named, directories as the
     /// agent reads its policy directory (top level, manifest names only).
-    public static func validate(paths: [String]) -> [FileResult] {
+    /// Files of one directory are read together, as the agent reads them, so
+    /// an object defined twice is found. `strict` applies the agent's
+    /// ownership and mode rule, which only means something on the node.
+    public static func validate(paths: [String], strict: Bool = false) -> [FileResult] {
         var results: [FileResult] = []
+        var looseFiles: [(directory: String, names: [String])] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -25,7 +29,11 @@ public enum ManifestValidation {
                 continue
             }
             if isDirectory.boolValue {
-                let directory = PolicyDirectory(path: path)
+                let directory = PolicyDirectory(path: path, strict: strict)
+                if let problem = directory.securityProblem(path) {
+                    results.append(FileResult(path: path, objects: 0, error: problem))
+                    continue
+                }
                 do {
                     results += check(try directory.manifestNames(), in: directory)
                 } catch {
@@ -40,12 +48,20 @@ public enum ManifestValidation {
                     "\(path): the agent ignores this name: manifests end in .yaml, .yml or .json and are not dotfiles or backups"))
                 continue
             }
-            results += check([name], in: PolicyDirectory(path: parent.isEmpty ? "." : parent))
+            let directory = parent.isEmpty ? "." : parent
+            if let index = looseFiles.firstIndex(where: { $0.directory == directory }) {
+                looseFiles[index].names.append(name)
+            } else {
+                looseFiles.append((directory, [name]))
+            }
+        }
+        for (directory, names) in looseFiles {
+            results += check(Array(Set(names)).sorted(), in: PolicyDirectory(path: directory, strict: strict))
         }
         return results
     }
 
-    /// Reads files of one directory into one store, as the agent does.
+    /// Reads files of one directory into one store, in the agent's order.
     private static func check(_ names: [String], in directory: PolicyDirectory) -> [FileResult] {
         var store = ManifestStore()
         for name in names {
