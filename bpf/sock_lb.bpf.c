@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include <sluice/abi.h>
+#include "events.h"
 #include "service_sock.h"
 
 /* cgroup sock_addr verdicts. */
@@ -29,28 +30,49 @@ static __always_inline int __sluice_sock_verdict(enum sluice_sock_result result)
 	return SLUICE_SOCK_REJECT;
 }
 
-static __always_inline int __sluice_forward4(struct bpf_sock_addr *ctx)
+/*
+ * A connect() is reported as a translation event; sendmsg() is not, since
+ * every datagram of an unconnected socket would be one.
+ */
+static __always_inline void __sluice_report(const struct bpf_sock_addr *ctx, const struct sluice_sockaddr *vip,
+					    const struct sluice_sockaddr *backend)
 {
-	struct sluice_sockaddr dst;
+	const struct sluice_service_value *svc = sluice_service_lookup(vip, (__u8)ctx->protocol);
+
+	sluice_event_translation(vip->family, (__u8)ctx->protocol, vip->addr, vip->port, backend->addr,
+				 backend->port, svc ? svc->service_id : 0);
+}
+
+static __always_inline int __sluice_forward4(struct bpf_sock_addr *ctx, int report)
+{
+	struct sluice_sockaddr dst, vip;
 	enum sluice_sock_result result;
 
 	sluice_sock_read4(ctx, &dst);
+	vip = dst;
 	result = sluice_sock_translate(ctx, &dst);
-	if (result == SLUICE_SOCK_TRANSLATED)
+	if (result == SLUICE_SOCK_TRANSLATED) {
 		sluice_sock_write4(ctx, &dst);
+		if (report)
+			__sluice_report(ctx, &vip, &dst);
+	}
 	return __sluice_sock_verdict(result);
 }
 
-static __always_inline int __sluice_forward6(struct bpf_sock_addr *ctx)
+static __always_inline int __sluice_forward6(struct bpf_sock_addr *ctx, int report)
 {
-	struct sluice_sockaddr dst;
+	struct sluice_sockaddr dst, vip;
 	enum sluice_sock_result result;
 	int mapped;
 
 	sluice_sock_read6(ctx, &dst, &mapped);
+	vip = dst;
 	result = sluice_sock_translate(ctx, &dst);
-	if (result == SLUICE_SOCK_TRANSLATED)
+	if (result == SLUICE_SOCK_TRANSLATED) {
 		sluice_sock_write6(ctx, &dst, mapped);
+		if (report)
+			__sluice_report(ctx, &vip, &dst);
+	}
 	return __sluice_sock_verdict(result);
 }
 
@@ -79,25 +101,25 @@ static __always_inline int __sluice_backward6(struct bpf_sock_addr *ctx)
 SEC("cgroup/connect4")
 int sluice_connect4(struct bpf_sock_addr *ctx)
 {
-	return __sluice_forward4(ctx);
+	return __sluice_forward4(ctx, 1);
 }
 
 SEC("cgroup/connect6")
 int sluice_connect6(struct bpf_sock_addr *ctx)
 {
-	return __sluice_forward6(ctx);
+	return __sluice_forward6(ctx, 1);
 }
 
 SEC("cgroup/sendmsg4")
 int sluice_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return __sluice_forward4(ctx);
+	return __sluice_forward4(ctx, 0);
 }
 
 SEC("cgroup/sendmsg6")
 int sluice_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	return __sluice_forward6(ctx);
+	return __sluice_forward6(ctx, 0);
 }
 
 SEC("cgroup/recvmsg4")

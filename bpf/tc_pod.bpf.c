@@ -10,6 +10,7 @@
 #include <sluice/abi.h>
 #include "conntrack.h"
 #include "endpoint.h"
+#include "events.h"
 #include "maps.h"
 #include "metrics.h"
 #include "parse.h"
@@ -36,14 +37,21 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 		return sluice_finish(skb, dir, SLUICE_REASON_NO_ENDPOINT);
 
 	reason = sluice_parse(skb, &flow);
-	if (reason != SLUICE_KEEP_GOING)
+	if (reason != SLUICE_KEEP_GOING) {
+		if (!sluice_reason_forwards(reason))
+			sluice_event_flow(skb->ifindex, ep->endpoint_id, dir, reason, &flow, 0);
 		return sluice_finish(skb, dir, reason);
+	}
 
 	/* Without ports a fragment matches no flow and no port rule. */
 	if (flow.is_fragment) {
 		reason = sluice_endpoint_enforces(ep, dir) ? SLUICE_REASON_DROP_FRAGMENT
 							   : SLUICE_REASON_NOT_ENFORCED;
-		return sluice_finish(skb, dir, sluice_endpoint_audit(ep, reason));
+		reason = sluice_endpoint_audit(ep, reason);
+		/* Every fragment is a "first packet": report only what enforcement did to it. */
+		if (reason != SLUICE_REASON_NOT_ENFORCED)
+			sluice_event_flow(skb->ifindex, ep->endpoint_id, dir, reason, &flow, 0);
+		return sluice_finish(skb, dir, reason);
 	}
 
 	reason = sluice_ct_check(&flow, ep->endpoint_id, dir, &hit);
@@ -65,7 +73,9 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 		sluice_ct_create(&flow, ep->endpoint_id, dir, policy_id);
 	sluice_policy_stats_count(policy_id, dir, skb->len, 1);
 
-	return sluice_finish(skb, dir, sluice_endpoint_audit(ep, reason));
+	reason = sluice_endpoint_audit(ep, reason);
+	sluice_event_flow(skb->ifindex, ep->endpoint_id, dir, reason, &flow, policy_id);
+	return sluice_finish(skb, dir, reason);
 }
 
 SEC("tc")

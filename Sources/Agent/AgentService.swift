@@ -17,7 +17,8 @@ public struct AgentService: Service {
 
     public func run() async throws {
         let reconciler = try Reconciler(configuration: configuration, status: status, logger: logger)
-        let routes = HTTPRoutes(status: status, metrics: reconciler.exporter)
+        let flowEvents = startFlowEvents(exporter: reconciler.exporter)
+        let routes = HTTPRoutes(status: status, metrics: reconciler.exporter, flows: flowEvents?.history)
         let server = try await HTTPServer(address: configuration.metricsAddress, group: MultiThreadedEventLoopGroup.singleton,
                                           handler: routes.handle)
         logger.info("sluiced started", metadata: [
@@ -41,7 +42,23 @@ public struct AgentService: Service {
             watcher.stop()
         }
         await server.close()
+        await flowEvents?.stop()
         logger.info("sluiced stopped; pinned maps and attached programs stay in place")
+    }
+
+    /// Reads flow events from the ring buffer the datapath load pinned; without
+    /// it (an older pin directory) the agent runs on and `/v1/flows` says so.
+    private func startFlowEvents(exporter: MetricsExporter) -> FlowEventReader? {
+        do {
+            let reader = try FlowEventReader(pinDirectory: configuration.pinDirectory, status: status,
+                                             history: FlowHistory(), logger: logger)
+            reader.exportMetrics(to: exporter)
+            reader.start()
+            return reader
+        } catch {
+            logger.error("flow events unavailable: \(error)", metadata: ["pinDir": "\(configuration.pinDirectory)"])
+            return nil
+        }
     }
 
     /// One reconcile per burst of file events, timed from the burst's first event.

@@ -6,6 +6,8 @@ import NIOHTTP1
 struct HTTPRoutes: Sendable {
     let status: AgentStatus
     let metrics: MetricsExporter
+    /// Flow events, when the datapath's event ring buffer could be opened.
+    var flows: FlowHistory?
 
     /// `uri` is the request target: a path and perhaps a query.
     func handle(_ uri: String) -> HTTPServer.Response {
@@ -46,6 +48,15 @@ struct HTTPRoutes: Sendable {
                 }
                 return .json(APIErrorDocument(error: error.description), status: code)
             }
+        case "/v1/flows":
+            guard let flows else {
+                return .json(APIErrorDocument(error: "flow events are not available"), status: .serviceUnavailable)
+            }
+            var parameters: [String: String] = [:]
+            for item in components?.queryItems ?? [] where parameters[item.name] == nil {
+                parameters[item.name] = item.value ?? ""
+            }
+            return Self.flows(parameters, history: flows)
         default:
             return .text(.notFound, "not found\n")
         }

@@ -58,10 +58,12 @@ final class ConnectionLimiter: Sendable {
 
 /// Closes its channel a fixed time after it became active: a client that
 /// keeps a connection busy by trickling bytes still cannot hold it.
+/// Removing the handler (a streamed answer) lifts the deadline.
 final class ConnectionDeadline: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
 
     private let timeout: TimeAmount
+    private let deadline = Mutex<Scheduled<Void>?>(nil)
 
     init(_ timeout: TimeAmount) {
         self.timeout = timeout
@@ -69,7 +71,12 @@ final class ConnectionDeadline: ChannelInboundHandler, Sendable {
 
     func handlerAdded(context: ChannelHandlerContext) {
         let channel = context.channel
-        let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
-        channel.closeFuture.whenComplete { _ in deadline.cancel() }
+        let scheduled = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        deadline.withLock { $0 = scheduled }
+        channel.closeFuture.whenComplete { _ in scheduled.cancel() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline.withLock { $0?.cancel() }
     }
 }

@@ -10,6 +10,16 @@ final class HTTPServer: Sendable {
         var status: HTTPResponseStatus
         var contentType: String
         var body: [UInt8]
+        /// Set for a streamed answer (`/v1/flows?follow=true`): called with the
+        /// channel once the head is written; it writes body parts until it closes
+        /// the channel. The connection's idle and total deadlines no longer apply.
+        var stream: (@Sendable (any Channel) -> Void)?
+
+        init(status: HTTPResponseStatus, contentType: String, body: [UInt8]) {
+            self.status = status
+            self.contentType = contentType
+            self.body = body
+        }
 
         static func text(_ status: HTTPResponseStatus, _ body: String) -> Response {
             Response(status: status, contentType: "text/plain; charset=utf-8", body: Array(body.utf8))
@@ -37,8 +47,8 @@ final class HTTPServer: Sendable {
                 channel.closeFuture.whenComplete { _ in connections.release() }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(IdleStateHandler(allTimeout: limits.idleTimeout))
-                    try sync.addHandler(ConnectionDeadline(limits.connectionTimeout))
+                    try sync.addHandler(IdleStateHandler(allTimeout: limits.idleTimeout), name: HTTPServer.idleHandlerName)
+                    try sync.addHandler(ConnectionDeadline(limits.connectionTimeout), name: HTTPServer.deadlineHandlerName)
                     try sync.configureHTTPServerPipeline(
                         withErrorHandling: true, withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits)
@@ -51,6 +61,9 @@ final class HTTPServer: Sendable {
             channel = try await bootstrap.bind(host: "0.0.0.0", port: address.port).get()
         }
     }
+
+    static let idleHandlerName = "idle"
+    static let deadlineHandlerName = "deadline"
 
     var localPort: Int? { channel.localAddress?.port }
 
@@ -83,6 +96,10 @@ private final class RequestHandler: ChannelInboundHandler, Sendable {
         }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
+        if let stream = response.stream, head.method == .GET {
+            startStream(context: context, head: head, headers: headers, stream: stream)
+            return
+        }
         headers.add(name: "Content-Length", value: String(response.body.count))
         headers.add(name: "Connection", value: "close")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))), promise: nil)
@@ -91,6 +108,19 @@ private final class RequestHandler: ChannelInboundHandler, Sendable {
         }
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+    }
+
+    /// Writes the head (chunked: no length), lifts the deadlines meant for
+    /// one-shot answers, and hands the channel to `stream`.
+    private func startStream(context: ChannelHandlerContext, head: HTTPRequestHead, headers: HTTPHeaders,
+                             stream: @Sendable (any Channel) -> Void) {
+        var headers = headers
+        headers.add(name: "Connection", value: "close")
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))),
+                              promise: nil)
+        context.pipeline.removeHandler(name: HTTPServer.idleHandlerName, promise: nil)
+        context.pipeline.removeHandler(name: HTTPServer.deadlineHandlerName, promise: nil)
+        stream(context.channel)
     }
 
     /// A request the parser refused (its error handler has answered 400) or a socket error: done.

@@ -51,7 +51,7 @@ enum HTTPClient {
         return (String(host), String(port))
     }
 
-    private static func connect(host: String, port: String, address: String) throws(HTTPClientError) -> Int32 {
+    static func connect(host: String, port: String, address: String) throws(HTTPClientError) -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_NUMERICSERV

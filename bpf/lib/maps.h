@@ -81,6 +81,24 @@ struct {
 } sluice_pst_v1 SEC(".maps");
 __SLUICE_SAME_NAME(sluice_pst_v1, SLUICE_MAP_POLICY_STATS);
 
+/* ==== Events: the ring buffer to the agent and its per-CPU budget ==== */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SLUICE_EVENTS_RINGBUF_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_evt_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_evt_v1, SLUICE_MAP_EVENTS);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sluice_event_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_evs_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_evs_v1, SLUICE_MAP_EVENT_STATE);
+
 /* ==== Services: the socket load balancer's maps (layouts in abi.h) ==== */
 
 struct {

@@ -288,6 +288,79 @@ _Static_assert(sizeof(struct sluice_config) == 32, "config");
 _Static_assert(sizeof(struct sluice_policy_stats_key) == 8, "policy stats key");
 _Static_assert(sizeof(struct sluice_policy_stats_value) == 24, "policy stats value");
 
+/* ==== Events ============================================================
+ *
+ * What the datapath tells the agent about single flows: drops, the verdict
+ * on the first packet of a new flow, and service translations. Events are a
+ * view for people, sent through a ring buffer and rate-limited per CPU; the
+ * exact counts stay in the counter maps above and never depend on events.
+ */
+#define SLUICE_MAP_EVENTS      "sluice_evt_v1"
+#define SLUICE_MAP_EVENT_STATE "sluice_evs_v1"
+
+/* Bytes of the ring buffer (a power of two, a multiple of the page size). */
+#ifndef SLUICE_EVENTS_RINGBUF_BYTES
+#define SLUICE_EVENTS_RINGBUF_BYTES (1 << 20)
+#endif
+/* Events each CPU may send per second; as many may come in one burst. */
+#ifndef SLUICE_EVENTS_PER_SECOND
+#define SLUICE_EVENTS_PER_SECOND 5000
+#endif
+
+enum sluice_event_type {
+	SLUICE_EVENT_DROP        = 1, /* a packet was dropped; reason says why */
+	SLUICE_EVENT_VERDICT     = 2, /* first packet of a new flow forwarded: allowed, not enforced or audit */
+	SLUICE_EVENT_TRANSLATION = 3, /* a socket's connect/sendmsg to a service went to a backend */
+};
+
+/*
+ * sluice_evt_v1: ring buffer of these records. Addresses and ports are the
+ * packet's (network byte order, IPv4 in [0..3]); for a translation, daddr
+ * and dport are the service frontend and nat_addr and nat_port the backend.
+ * identity is the remote's (the destination of egress traffic, the source
+ * of ingress traffic); endpoint_id, ifindex and identity are 0 for
+ * translations, service_id is 0 for the rest.
+ */
+struct sluice_event {
+	__u64  timestamp_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u8   type;         /* enum sluice_event_type */
+	__u8   direction;    /* enum sluice_direction */
+	__u8   family;       /* enum sluice_family */
+	__u8   protocol;     /* IPPROTO_* */
+	__u16  reason;       /* enum sluice_reason */
+	__u8   tcp_flags;    /* TCP header byte 13 */
+	__u8   pad;
+	__u32  ifindex;
+	__u32  endpoint_id;
+	__u32  policy_id;    /* the allowing policy, 0 when none */
+	__u32  identity;
+	__u8   saddr[16];
+	__u8   daddr[16];
+	__be16 sport;
+	__be16 dport;
+	__u32  service_id;
+	__u8   nat_addr[16];
+	__be16 nat_port;
+	__u16  pad2;
+	__u32  pad3;
+};
+
+/*
+ * sluice_evs_v1: per-CPU array of one, the token bucket and what it lost.
+ * The bucket holds time: each event costs 1 s / SLUICE_EVENTS_PER_SECOND of
+ * credit, credit grows with elapsed time up to one second's worth.
+ */
+struct sluice_event_state {
+	__u64 credit_ns;
+	__u64 last_ns;       /* bpf_ktime_get_ns() of the last refill */
+	__u64 lost_ringbuf;  /* the ring buffer was full: the agent reads too slowly */
+	__u64 lost_ratelimit; /* over the rate: not sent */
+};
+
+_Static_assert(sizeof(struct sluice_event) == 96, "event");
+_Static_assert(sizeof(struct sluice_event_state) == 32, "event state");
+/* ==== end of Events ==================================================== */
+
 /* ==== Services ==========================================================
  *
  * Socket-level load balancing (sock_lb.bpf.c on cgroup connect, sendmsg,
