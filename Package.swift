@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "BPFTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
         .testTarget(name: "DatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
         .testTarget(name: "ServiceDatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "BPF", "CSluiceBPF"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "BPF", "CSluiceBPF", "Planner", "Model"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -50,6 +50,13 @@ actor Reconciler {
         }
         metrics = MetricsExporter(maps: datapath.maps, status: status)
         metrics.addSource { [serviceMetrics = services.metrics] in serviceMetrics.refresh($0) }
+        let serviceMaps = services.maps
+        status.update {
+            for info in [serviceMaps.frontends.info, serviceMaps.backends.info, serviceMaps.members.info,
+                         serviceMaps.tables.outer.info] {
+                $0.mapCapacities[info.name] = Int(info.maxEntries)
+            }
+        }
     }
 
     nonisolated var exporter: MetricsExporter { metrics }
@@ -89,6 +96,7 @@ actor Reconciler {
                 $0.identities = desired.identities.count
                 $0.policies = desired.policyNames.count
                 $0.policyNames = desired.policyNames.mapValues(\.description)
+                $0.peers = allocations.peers
                 $0.policyEntries = desired.policy.count
                 $0.ipcacheEntries = desired.ipcache.count
             }

@@ -122,6 +122,13 @@ public final class RunningAgent: Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
+    /// The agent's resident memory in KiB (VmRSS), nil once it is gone.
+    public var residentKiB: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8) else { return nil }
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        return line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
+    }
+
     public func teardown() {
         process.stop(grace: .seconds(5))
         if let sluicectl = try? TestPaths.binary("sluicectl") {

@@ -98,8 +98,11 @@ struct PolicyDirectoryTests {
         let agent = try RunningAgent(topology: topology, files: ["pods.yaml": pods(topology)])
         defer { agent.teardown() }
         let path = agent.policyDirectory + "/policy.yaml"
-        try denyBackend.write(toFile: path, atomically: false, encoding: .utf8)
-        chmod(path, 0o666)
+        // Made writable for all before it appears, so the agent never sees it otherwise.
+        let hidden = agent.policyDirectory + "/.policy.yaml.tmp"
+        try denyBackend.write(toFile: hidden, atomically: false, encoding: .utf8)
+        chmod(hidden, 0o666)
+        #expect(rename(hidden, path) == 0)
         // A write that only changes the mode still wakes the agent (IN_ATTRIB).
         #expect(try eventually { try agent.metric("sluice_manifest_files", ["state": "error"]) == 1 })
         #expect(agent.log.contains("writable by group or others"))
