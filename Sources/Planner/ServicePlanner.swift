@@ -49,8 +49,13 @@ public enum ServicePlanner {
                             }
                         }
                     }
-                    planned.frontends[frontendKey(address, port)] = frontendValue(
-                        serviceID, service: service, tableSize: planned.tables[serviceID]?.slots.count ?? 0)
+                    let value = frontendValue(serviceID, service: service,
+                                              tableSize: planned.tables[serviceID]?.slots.count ?? 0)
+                    planned.frontends[frontendKey(address, port)] = value
+                    if service.spec.type == .nodePort, let nodePort = port.nodePort {
+                        addNodePort(nodePort, family: address.family, port: port, value: value, frontend: frontend,
+                                    into: &planned)
+                    }
                 }
             }
         }

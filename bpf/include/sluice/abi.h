@@ -532,4 +532,55 @@ _Static_assert(sizeof(struct sluice_service_metrics) == 16, "service metrics");
 _Static_assert(sizeof(struct sluice_backend_metrics) == 8, "backend metrics");
 /* ==== end of Services ================================================== */
 
+/* ==== NodePort ==========================================================
+ *
+ * Per-packet load balancing of traffic from outside the node (tc_node.bpf.c
+ * at tc ingress and egress of the interfaces named by --nodeport-interfaces).
+ * Frontends live in sluice_svc_v1: a ClusterIP frontend as above, a NodePort
+ * frontend with an all-zero address ("any address of this node") and the
+ * nodePort as port. Arriving packets are DNATed to a backend; replies leaving
+ * through such an interface get the address and port the client used back.
+ */
+#define SLUICE_MAP_NAT "sluice_nat_v1"
+
+#ifndef SLUICE_NAT_MAX
+#define SLUICE_NAT_MAX 262144
+#endif
+
+enum sluice_nat_direction {
+	SLUICE_NAT_FORWARD = 1, /* client -> frontend, as it arrives: value is the backend */
+	SLUICE_NAT_REVERSE = 2, /* backend -> client, as it leaves: value is the frontend */
+};
+
+/* sluice_nat_v1: LRU hash, one FORWARD and one REVERSE entry per translated flow. */
+struct sluice_nat_key {
+	__u8   saddr[16]; /* network byte order; IPv4 in [0..3], rest zero */
+	__u8   daddr[16];
+	__be16 sport;
+	__be16 dport;
+	__u8   protocol;  /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8   family;    /* enum sluice_family */
+	__u8   direction; /* enum sluice_nat_direction */
+	__u8   pad;
+};
+
+struct sluice_nat_value {
+	__u8   addr[16];     /* FORWARD: the backend; REVERSE: the frontend address the client used */
+	__be16 port;
+	__u8   family;
+	__u8   pad;
+	__u32  backend_id;
+	__u32  service_id;
+	__u32  pad2;
+	__u64  last_seen_ns; /* bpf_ktime_get_ns() of the last packet */
+};
+
+/* Program (section function) names in tc_node.bpf.o. */
+#define SLUICE_PROG_FROM_NETWORK "sluice_from_network"
+#define SLUICE_PROG_TO_NETWORK   "sluice_to_network"
+
+_Static_assert(sizeof(struct sluice_nat_key) == 40, "nat key");
+_Static_assert(sizeof(struct sluice_nat_value) == 40, "nat value");
+/* ==== end of NodePort ================================================== */
+
 #endif /* SLUICE_ABI_H */

@@ -1,0 +1,26 @@
+import CSluiceBPF
+import Model
+
+extension ServicePlanner {
+    /// The frontend of a NodePort: the all-zero address of the family, which tc_node reads as
+    /// "any address of this node", with the nodePort as port. The first service (by namespace
+    /// and name) to claim a nodePort keeps it; later claimants get a warning.
+    static func addNodePort(_ nodePort: UInt16, family: IPAddress.Family, port: ServicePort,
+                            value: sluice_service_value, frontend: FrontendRef, into planned: inout PlannedServices) {
+        let key = nodePortKey(nodePort, family: family, protocol: port.protocol)
+        if let holder = planned.frontends[key], holder.service_id != value.service_id {
+            let owner = planned.frontendNames[holder.service_id].map { "\($0)" } ?? "service id \(holder.service_id)"
+            planned.warnings.append("\(frontend): nodePort \(nodePort) already used by \(owner); not balanced on it")
+            return
+        }
+        planned.frontends[key] = value
+    }
+
+    static func nodePortKey(_ nodePort: UInt16, family: IPAddress.Family, protocol: TransportProtocol) -> sluice_service_key {
+        var key = zeroedABI(sluice_service_key.self)
+        key.port = nodePort.bigEndian
+        key.protocol = `protocol`.ipProtocolNumber
+        key.family = UInt8(family == .v4 ? SLUICE_FAMILY_IPV4.rawValue : SLUICE_FAMILY_IPV6.rawValue)
+        return key
+    }
+}

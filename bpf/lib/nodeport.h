@@ -1,0 +1,259 @@
+/* NodePort and external ClusterIP traffic: per-packet DNAT at tc ingress, reverse SNAT at tc egress. */
+#ifndef SLUICE_NODEPORT_H
+#define SLUICE_NODEPORT_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include <sluice/abi.h>
+#include "maps.h"
+#include "service.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_NAT_MAX);
+	__type(key, struct sluice_nat_key);
+	__type(value, struct sluice_nat_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_nat_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_nat_v1, SLUICE_MAP_NAT);
+
+/* IPv4 "more fragments" flag and offset bits of frag_off (host order). */
+#define SLUICE_NP_IPV4_MF     0x2000
+#define SLUICE_NP_IPV4_OFFSET 0x1fff
+
+/* Where a TCP or UDP packet's fields are, and its tuple as a NAT key. */
+struct sluice_np_packet {
+	struct sluice_nat_key tuple; /* direction left 0 */
+	__u32 l4_off;
+	__u32 csum_off;              /* the TCP or UDP checksum */
+	__u64 csum_flags;            /* UDP: a zero IPv4 checksum stays zero */
+};
+
+static __always_inline int __sluice_np_l4(struct sluice_np_packet *pkt, __u8 protocol, __u32 l4_off)
+{
+	pkt->tuple.protocol = protocol;
+	pkt->l4_off = l4_off;
+	if (protocol == IPPROTO_TCP) {
+		pkt->csum_off = l4_off + __builtin_offsetof(struct tcphdr, check);
+		return 1;
+	}
+	if (protocol == IPPROTO_UDP) {
+		pkt->csum_off = l4_off + __builtin_offsetof(struct udphdr, check);
+		pkt->csum_flags = BPF_F_MARK_MANGLED_0;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads an Ethernet frame's TCP or UDP tuple. False for anything else,
+ * including IPv4 fragments and IPv6 packets with extension headers: those
+ * pass untranslated (documented limit).
+ */
+static __always_inline int sluice_np_parse(struct __sk_buff *skb, struct sluice_np_packet *pkt)
+{
+	__be16 ports[2];
+
+	__builtin_memset(pkt, 0, sizeof(*pkt));
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+
+		if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)) || ip.ihl < 5)
+			return 0;
+		if (bpf_ntohs(ip.frag_off) & (SLUICE_NP_IPV4_MF | SLUICE_NP_IPV4_OFFSET))
+			return 0;
+		if (!__sluice_np_l4(pkt, ip.protocol, ETH_HLEN + ip.ihl * 4))
+			return 0;
+		__builtin_memcpy(pkt->tuple.saddr, &ip.saddr, 4);
+		__builtin_memcpy(pkt->tuple.daddr, &ip.daddr, 4);
+		pkt->tuple.family = SLUICE_FAMILY_IPV4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+
+		if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip6, sizeof(ip6)))
+			return 0;
+		if (!__sluice_np_l4(pkt, ip6.nexthdr, ETH_HLEN + sizeof(ip6)))
+			return 0;
+		__builtin_memcpy(pkt->tuple.saddr, &ip6.saddr, 16);
+		__builtin_memcpy(pkt->tuple.daddr, &ip6.daddr, 16);
+		pkt->tuple.family = SLUICE_FAMILY_IPV6;
+	} else {
+		return 0;
+	}
+	if (bpf_skb_load_bytes(skb, pkt->l4_off, ports, sizeof(ports)))
+		return 0;
+	pkt->tuple.sport = ports[0];
+	pkt->tuple.dport = ports[1];
+	return 1;
+}
+
+/*
+ * Rewrites the source (`source` true) or destination address and port,
+ * fixing the IPv4 header checksum and the TCP/UDP checksum (whose
+ * pseudo-header covers the addresses). Zero on success.
+ */
+static __always_inline int sluice_np_rewrite(struct __sk_buff *skb, const struct sluice_np_packet *pkt,
+					     int source, const __u8 *addr, __be16 port)
+{
+	const __u8 *old_addr = source ? pkt->tuple.saddr : pkt->tuple.daddr;
+	__be16 old_port = source ? pkt->tuple.sport : pkt->tuple.dport;
+	__u32 port_off = pkt->l4_off + (source ? 0 : sizeof(__be16));
+	__u32 addr_off;
+
+	if (pkt->tuple.family == SLUICE_FAMILY_IPV4) {
+		__be32 from, to;
+
+		__builtin_memcpy(&from, old_addr, 4);
+		__builtin_memcpy(&to, addr, 4);
+		addr_off = ETH_HLEN + (source ? __builtin_offsetof(struct iphdr, saddr)
+					      : __builtin_offsetof(struct iphdr, daddr));
+		if (bpf_l4_csum_replace(skb, pkt->csum_off, from, to,
+					pkt->csum_flags | BPF_F_PSEUDO_HDR | sizeof(to)))
+			return -1;
+		if (bpf_l3_csum_replace(skb, ETH_HLEN + __builtin_offsetof(struct iphdr, check), from, to, sizeof(to)))
+			return -1;
+		if (bpf_skb_store_bytes(skb, addr_off, &to, sizeof(to), 0))
+			return -1;
+	} else {
+		__u8 from[16], to[16];
+		__s64 diff;
+
+		__builtin_memcpy(from, old_addr, 16);
+		__builtin_memcpy(to, addr, 16);
+		addr_off = ETH_HLEN + (source ? __builtin_offsetof(struct ipv6hdr, saddr)
+					      : __builtin_offsetof(struct ipv6hdr, daddr));
+		diff = bpf_csum_diff((__be32 *)from, sizeof(from), (__be32 *)to, sizeof(to), 0);
+		if (diff < 0)
+			return -1;
+		if (bpf_l4_csum_replace(skb, pkt->csum_off, 0, diff, pkt->csum_flags | BPF_F_PSEUDO_HDR))
+			return -1;
+		if (bpf_skb_store_bytes(skb, addr_off, to, sizeof(to), 0))
+			return -1;
+	}
+	if (bpf_l4_csum_replace(skb, pkt->csum_off, old_port, port, pkt->csum_flags | sizeof(port)))
+		return -1;
+	return bpf_skb_store_bytes(skb, port_off, &port, sizeof(port), 0) ? -1 : 0;
+}
+
+/* A hash of the whole 5-tuple, so flows of one client spread over the table. */
+static __always_inline __u32 sluice_np_hash(const struct sluice_nat_key *tuple)
+{
+	__u32 hash = ((__u32)tuple->sport << 16 | tuple->dport) ^ tuple->protocol;
+	__u32 words[8];
+	int i;
+
+	__builtin_memcpy(words, tuple->saddr, 16);
+	__builtin_memcpy(&words[4], tuple->daddr, 16);
+#pragma unroll
+	for (i = 0; i < 8; i++)
+		hash = sluice_hash64((__u64)hash << 32 | words[i]);
+	return hash;
+}
+
+/* The frontend of a packet: its own address (ClusterIP) first, else "any node address" (NodePort). */
+static __always_inline const struct sluice_service_value *sluice_np_frontend(const struct sluice_nat_key *tuple)
+{
+	struct sluice_sockaddr dst = { .port = tuple->dport, .family = tuple->family };
+	const struct sluice_service_value *svc;
+
+	__builtin_memcpy(dst.addr, tuple->daddr, sizeof(dst.addr));
+	svc = sluice_service_lookup(&dst, tuple->protocol);
+	if (svc)
+		return svc;
+	__builtin_memset(dst.addr, 0, sizeof(dst.addr));
+	return sluice_service_lookup(&dst, tuple->protocol);
+}
+
+/* True while the backend still serves the service in any state: established flows stay on it. */
+static __always_inline int __sluice_np_member(__u32 service_id, __u32 backend_id)
+{
+	struct sluice_service_member_key key = { .service_id = service_id, .backend_id = backend_id };
+
+	return bpf_map_lookup_elem(&sluice_sbe_v1, &key) != 0;
+}
+
+/* Records both directions of a new translated flow. */
+static __always_inline void __sluice_np_remember(const struct sluice_nat_key *forward,
+						 const struct sluice_backend_value *backend,
+						 __u32 service_id, __u32 backend_id)
+{
+	struct sluice_nat_key reverse = {
+		.sport = backend->port,
+		.dport = forward->sport,
+		.protocol = forward->protocol,
+		.family = forward->family,
+		.direction = SLUICE_NAT_REVERSE,
+	};
+	struct sluice_nat_value to_backend = {
+		.port = backend->port,
+		.family = backend->family,
+		.backend_id = backend_id,
+		.service_id = service_id,
+		.last_seen_ns = bpf_ktime_get_ns(),
+	};
+	struct sluice_nat_value to_frontend = to_backend;
+
+	__builtin_memcpy(reverse.saddr, backend->addr, 16);
+	__builtin_memcpy(reverse.daddr, forward->saddr, 16);
+	__builtin_memcpy(to_backend.addr, backend->addr, 16);
+	__builtin_memcpy(to_frontend.addr, forward->daddr, 16);
+	to_frontend.port = forward->dport;
+	to_frontend.family = forward->family;
+	bpf_map_update_elem(&sluice_nat_v1, &reverse, &to_frontend, BPF_ANY);
+	bpf_map_update_elem(&sluice_nat_v1, forward, &to_backend, BPF_ANY);
+}
+
+/*
+ * The backend a packet arriving from the network goes to: its flow's
+ * backend while that still serves the service, else a new pick (client
+ * affinity by source address, or the Maglev slot of the 5-tuple hash).
+ * TC_ACT_OK with *backend set to translate, TC_ACT_OK with it NULL to pass
+ * untouched (no service), TC_ACT_SHOT when the service has no backend.
+ */
+static __always_inline int sluice_np_pick(struct sluice_np_packet *pkt, struct sluice_nat_value *backend)
+{
+	struct sluice_affinity_key client = { .kind = SLUICE_AFFINITY_ADDRESS };
+	const struct sluice_service_value *svc;
+	const struct sluice_backend_value *be = 0;
+	struct sluice_nat_value *flow;
+	__u32 backend_id;
+
+	pkt->tuple.direction = SLUICE_NAT_FORWARD;
+	flow = bpf_map_lookup_elem(&sluice_nat_v1, &pkt->tuple);
+	if (flow && __sluice_np_member(flow->service_id, flow->backend_id)) {
+		flow->last_seen_ns = bpf_ktime_get_ns();
+		*backend = *flow;
+		return TC_ACT_OK;
+	}
+
+	svc = sluice_np_frontend(&pkt->tuple);
+	if (!svc)
+		return TC_ACT_OK;
+	__builtin_memcpy(client.client, pkt->tuple.saddr, sizeof(client.client));
+	client.service_id = svc->service_id;
+	backend_id = sluice_service_pick(svc, sluice_np_hash(&pkt->tuple), &client);
+	if (backend_id)
+		be = sluice_backend_of(backend_id);
+	if (!be || be->family != pkt->tuple.family) {
+		sluice_service_count(svc->service_id, 0);
+		return TC_ACT_SHOT;
+	}
+	sluice_service_count(svc->service_id, backend_id);
+	__sluice_np_remember(&pkt->tuple, be, svc->service_id, backend_id);
+	__builtin_memcpy(backend->addr, be->addr, sizeof(backend->addr));
+	backend->port = be->port;
+	backend->family = be->family;
+	backend->backend_id = backend_id;
+	return TC_ACT_OK;
+}
+
+#endif /* SLUICE_NODEPORT_H */
