@@ -21,6 +21,9 @@ public struct AgentConfiguration: Sendable {
     public var stateDirectory = "/var/lib/sluice"
     /// Accept policy files and directories other users could have written.
     public var allowInsecurePolicyFiles = false
+    /// Interfaces where traffic from outside the node arrives: tc_node translates NodePort and
+    /// ClusterIP packets there. Empty (the default): no per-packet service translation.
+    public var nodePortInterfaces: [String] = []
 
     public init(policyDirectory: String, bpfObjectDirectory: String, pinDirectory: String,
                 metricsAddress: ListenAddress, nodeName: String, cgroupPath: String,

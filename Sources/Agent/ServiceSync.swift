@@ -16,6 +16,8 @@ final class ServiceSync {
     let maps: ServiceMaps
     let links: [CgroupLink]
     let metrics: ServiceMetrics
+    /// tc_node on the NodePort interfaces; nil when none are configured.
+    let nodePort: NodePortHooks?
     private let logger: Logger
     /// What the last sync wrote, and the kernel ids of the tables it made; nil: read back.
     private var applied: Applied?
@@ -42,6 +44,17 @@ final class ServiceSync {
                                               pinDirectory: configuration.pinDirectory)
         metrics = ServiceMetrics(maps: maps)
         logger.info("socket load balancer attached", metadata: ["cgroup": "\(configuration.cgroupPath)"])
+        if configuration.nodePortInterfaces.isEmpty {
+            nodePort = nil
+        } else {
+            let hooks = try NodePortHooks(objectDirectory: configuration.bpfObjectDirectory,
+                                          pinDirectory: configuration.pinDirectory,
+                                          interfaces: configuration.nodePortInterfaces)
+            try hooks.attach()
+            nodePort = hooks
+            logger.info("NodePort translation attached",
+                        metadata: ["interfaces": "\(configuration.nodePortInterfaces.joined(separator: ","))"])
+        }
     }
 
     /// Makes the maps hold `planned`; `readBack` diffs against the kernel instead of the last write.

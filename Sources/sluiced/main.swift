@@ -70,9 +70,15 @@ struct Sluiced: AsyncParsableCommand {
     @Option(help: "text or json.")
     var logFormat = "text"
 
+    @Option(help: ArgumentHelp("Interfaces where NodePort and ClusterIP traffic from outside the node arrives, comma-separated; per-packet service NAT runs there (default: none).", valueName: "if[,if]"))
+    var nodeportInterfaces = ""
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format: must be text or json") }
+        for name in nodePortInterfaceNames where name.utf8.count >= Int(IF_NAMESIZE) {
+            throw ValidationError("--nodeport-interfaces: '\(name)' is longer than an interface name can be")
+        }
         for (flag, value) in [("--ct-tcp-syn-timeout", ctTcpSynTimeout), ("--ct-tcp-established-timeout", ctTcpEstablishedTimeout),
                               ("--ct-tcp-closing-timeout", ctTcpClosingTimeout), ("--ct-other-timeout", ctOtherTimeout),
                               ("--ct-gc-interval", ctGcInterval), ("--resync-interval", resyncInterval)] where value < 1 {
@@ -104,6 +110,7 @@ struct Sluiced: AsyncParsableCommand {
         agentConfiguration.cniSocketPath = cniSocket.isEmpty ? nil : cniSocket
         agentConfiguration.stateDirectory = stateDir
         agentConfiguration.allowInsecurePolicyFiles = allowInsecurePolicyFiles
+        agentConfiguration.nodePortInterfaces = nodePortInterfaceNames
         agentConfiguration.conntrack.keepEstablished = keepEstablishedFlows
         agentConfiguration.conntrack.tcpSyn = .seconds(ctTcpSynTimeout)
         agentConfiguration.conntrack.tcpEstablished = .seconds(ctTcpEstablishedTimeout)
@@ -118,5 +125,12 @@ struct Sluiced: AsyncParsableCommand {
             logger.critical("sluiced failed", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
+    }
+}
+
+extension Sluiced {
+    /// `--nodeport-interfaces` split on commas, blanks dropped.
+    var nodePortInterfaceNames: [String] {
+        nodeportInterfaces.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

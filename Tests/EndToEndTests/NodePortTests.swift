@@ -1,0 +1,96 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// NodePort and ClusterIP traffic from a separate "external" namespace, joined to the node by
+/// a veth that the agent runs tc_node on (`--nodeport-interfaces`): real TCP and UDP reach a
+/// backend pod, replies come back from the address the client used, and the backend's policy
+/// judges the external client's own address.
+@Suite(.enabled(if: getuid() == 0, "runs sluiced on network namespaces: needs root"), .serialized)
+struct NodePortTests {
+    static let httpNodePort: UInt16 = 30080
+    static let dnsNodePort: UInt16 = 30053
+
+    static let service = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec:
+          type: NodePort
+          clusterIPs: [\(ServiceManifests.vip4), "\(ServiceManifests.vip6)"]
+          selector: {app: web}
+          ports:
+            - {name: http, port: \(ServiceManifests.httpPort), targetPort: http, nodePort: \(httpNodePort)}
+            - {name: dns, port: \(ServiceManifests.dnsPort), protocol: UDP, targetPort: dns, nodePort: \(dnsNodePort)}
+        ---
+
+        """
+
+    static func ingressFrom(cidr: String) -> String {
+        """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: from-outside, namespace: default}
+        spec:
+          podSelector: {matchLabels: {app: web}}
+          ingress:
+            - from: [{ipBlock: {cidr: "\(cidr)"}}]
+              ports: [{protocol: TCP, port: \(ServiceManifests.backendTCP)}]
+        """
+    }
+
+    /// One backend pod `b0` serving both ports, the agent translating on the external veth.
+    private func withNodePort(files: [String: String] = [:],
+                              _ body: (Topology, RunningAgent, ExternalNetwork) throws -> Void) throws {
+        let topology = try makeTopology(podNames: ["b0"])
+        defer { topology.teardown() }
+        let external = try ExternalNetwork.make(for: topology)
+        defer { external.teardown() }
+        let backend = topology.pods[0]
+        try backend.serve(tcp: [ServiceManifests.backendTCP], udp: [ServiceManifests.backendUDP])
+        let pods = ServiceManifests.pod(backend, labels: ["app": "web"], node: topology.id)
+        let agent = try RunningAgent(topology: topology, files: files.merging(["pods.yaml": pods, "service.yaml": Self.service]) { $1 },
+                                     arguments: ["--nodeport-interfaces", external.nodeInterface])
+        defer { agent.teardown() }
+        try body(topology, agent, external)
+    }
+
+    @Test func tcpAndUDPFromOutsideReachTheBackendThroughTheNodeAddresses() throws {
+        try withNodePort { topology, agent, external in
+            let client = external.namespace
+            for node in [topology.nodeIPv4, topology.nodeIPv6] {
+                let tcp = try client.tcp(to: node, port: Self.httpNodePort, payload: "np")
+                #expect(tcp.answer == "b0 np", "TCP to \(node):\(Self.httpNodePort): \(tcp)")
+                // The probe's UDP socket is connected: it takes only an answer from node:nodePort.
+                let udp = try client.udp(to: node, port: Self.dnsNodePort, payload: "np")
+                #expect(udp.answer == "b0 np", "UDP to \(node):\(Self.dnsNodePort): \(udp)")
+            }
+            let labels = ["namespace": "default", "service": "web", "port": "http", "family": "ipv4"]
+            #expect(try agent.metric("sluice_service_connections_total", labels) >= 1)
+        }
+    }
+
+    @Test func clusterIPPacketsFromOutsideReachTheBackend() throws {
+        try withNodePort { _, _, external in
+            let tcp = try external.namespace.tcp(to: ServiceManifests.vip4, port: ServiceManifests.httpPort)
+            #expect(tcp.answer == "b0 hello", "\(tcp)")
+            let udp = try external.namespace.udp(to: ServiceManifests.vip6, port: ServiceManifests.dnsPort)
+            #expect(udp.answer == "b0 hello", "\(udp)")
+        }
+    }
+
+    @Test func theBackendsIngressPolicySeesTheExternalClientAddress() throws {
+        try withNodePort(files: ["policy.yaml": Self.ingressFrom(cidr: "10.201.0.2/32")]) { topology, agent, external in
+            let client = external.namespace
+            #expect(try client.tcp(to: topology.nodeIPv4, port: Self.httpNodePort).isOK,
+                    "an ipBlock holding the external client lets it in")
+
+            try agent.write("policy.yaml", Self.ingressFrom(cidr: "10.250.0.0/24"))
+            let denied = try waitUntil(timeout: .seconds(5)) {
+                try client.tcp(to: topology.nodeIPv4, port: Self.httpNodePort, timeout: .milliseconds(300)) == .timeout
+            }
+            #expect(denied, "an ipBlock without the external client keeps it out")
+        }
+    }
+}
