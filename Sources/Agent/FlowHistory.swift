@@ -53,6 +53,11 @@ final class FlowHistory: Sendable {
         state.withLock { state in Self.select(Self.ordered(state), query) }
     }
 
+    /// Live streams open now.
+    var subscriberCount: Int {
+        state.withLock { $0.subscribers.count }
+    }
+
     var hasRoomForSubscriber: Bool {
         state.withLock { $0.subscribers.count < maximumSubscribers }
     }

@@ -33,6 +33,13 @@ final class FlowStream: Sendable {
     private func deliver(_ events: [FlowEvent], filtered: Bool = false) {
         let matching = filtered ? events : events.filter(query.matches)
         guard !matching.isEmpty else { return }
+        // Encoded here, on the caller's thread: the event loop only copies bytes out.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(matching.count * 384)
+        for event in matching {
+            if let line = try? event.jsonLine() { bytes += line }
+        }
+        let encoded = bytes
         let channel = self.channel
         let history = self.history
         channel.eventLoop.execute {
@@ -42,10 +49,7 @@ final class FlowStream: Sendable {
                 channel.close(promise: nil)
                 return
             }
-            var buffer = channel.allocator.buffer(capacity: matching.count * 384)
-            for event in matching {
-                if let line = try? event.jsonLine() { buffer.writeBytes(line) }
-            }
+            let buffer = channel.allocator.buffer(bytes: encoded)
             channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(buffer)), promise: nil)
         }
     }

@@ -59,7 +59,7 @@ final class ConnectionLimiter: Sendable {
 /// Closes its channel a fixed time after it became active: a client that
 /// keeps a connection busy by trickling bytes still cannot hold it.
 /// Removing the handler (a streamed answer) lifts the deadline.
-final class ConnectionDeadline: ChannelInboundHandler, Sendable {
+final class ConnectionDeadline: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = ByteBuffer
 
     private let timeout: TimeAmount

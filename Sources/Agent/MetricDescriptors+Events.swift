@@ -11,6 +11,10 @@ extension MetricDescriptors {
             "Flow and drop events lost: ringbuffer (full), ratelimit (over the per-CPU rate), "
             + "subscriber (a /v1/flows client read too slowly and was disconnected).")
     }
+    static var flowStreams: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "sluice_flow_streams", unitName: "", helpText:
+            "Clients following /v1/flows now.")
+    }
 }
 
 extension FlowEventReader {
@@ -26,6 +30,7 @@ extension FlowEventReader {
                               into: registry.makeCounter(descriptor: MetricDescriptors.eventsLost, labels: [("where", place)]))
             }
             mirror.mirror(history.eventsRead, for: "read", into: registry.makeCounter(descriptor: MetricDescriptors.eventsRead))
+            registry.makeGauge(descriptor: MetricDescriptors.flowStreams).set(Double(history.subscriberCount))
         }
     }
 }
