@@ -128,3 +128,20 @@ private struct EventTap {
         }
     }
 }
+
+/// The event record as Swift imports it: where abi.h and events.h put each field.
+@Suite struct EventLayoutTests {
+    @Test func eventRecordLayoutMatchesTheHeader() {
+        #expect(MemoryLayout<sluice_event>.size == 96)
+        #expect(MemoryLayout<sluice_event_state>.size == 32)
+        let offsets: [(PartialKeyPath<sluice_event>, Int)] = [
+            (\.timestamp_ns, 0), (\.type, 8), (\.direction, 9), (\.family, 10), (\.protocol, 11), (\.reason, 12),
+            (\.tcp_flags, 14), (\.ifindex, 16), (\.endpoint_id, 20), (\.policy_id, 24), (\.identity, 28),
+            (\.saddr, 32), (\.daddr, 48), (\.sport, 64), (\.dport, 66), (\.service_id, 68), (\.nat_addr, 72),
+            (\.nat_port, 88),
+        ]
+        for (field, offset) in offsets {
+            #expect(MemoryLayout<sluice_event>.offset(of: field) == offset, "\(field)")
+        }
+    }
+}
