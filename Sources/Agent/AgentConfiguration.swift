@@ -21,6 +21,9 @@ public struct AgentConfiguration: Sendable {
     public var stateDirectory = "/var/lib/sluice"
     /// Accept policy files and directories other users could have written.
     public var allowInsecurePolicyFiles = false
+    /// Max entries of datapath maps by pinned name, for every object loaded
+    /// (each declares all shared maps, so all must agree).
+    public var mapCapacities: [String: UInt32] = [:]
     /// Interfaces where traffic from outside the node arrives: tc_node translates NodePort and
     /// ClusterIP packets there. Empty (the default): no per-packet service translation.
     public var nodePortInterfaces: [String] = []

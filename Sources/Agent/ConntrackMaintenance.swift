@@ -29,20 +29,25 @@ struct ConntrackMaintenance {
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 
+    /// Both conntrack maps: TCP, and everything else.
+    private var tables: [BPFMap<sluice_ct_key, sluice_ct_value>] { [maps.conntrack, maps.conntrackOther] }
+
     /// Deletes entries past their timeout (abi.h's `sluice_ct_timeout_ns`).
     func collectGarbage() throws(BPFError) -> Collection {
         var config = settings.datapathConfig
         var result = Collection()
         let now = Self.now()
-        for (key, value) in try maps.conntrack.entries() {
-            result.scanned += 1
-            var entry = value
-            let timeout = sluice_ct_timeout_ns(&config, &entry, key.protocol)
-            // last_seen may be a hair ahead of `now` (another CPU); that is not expiry.
-            if now > value.last_seen_ns && now - value.last_seen_ns > timeout {
-                if try maps.conntrack.delete(key) { result.removed += 1 }
-            } else {
-                result.live[Self.classify(key), default: 0] += 1
+        for table in tables {
+            for (key, value) in try table.entries() {
+                result.scanned += 1
+                var entry = value
+                let timeout = sluice_ct_timeout_ns(&config, &entry, key.protocol)
+                // last_seen may be a hair ahead of `now` (another CPU); that is not expiry.
+                if now > value.last_seen_ns && now - value.last_seen_ns > timeout {
+                    if try table.delete(key) { result.removed += 1 }
+                } else {
+                    result.live[Self.classify(key), default: 0] += 1
+                }
             }
         }
         return result
@@ -59,31 +64,37 @@ struct ConntrackMaintenance {
     /// `keepEstablished`), and otherwise credited to the policy allowing it.
     func revalidate(endpointFlags: [UInt32: UInt32]) throws(BPFError) -> Revalidation {
         var result = Revalidation()
-        for (key, value) in try maps.conntrack.entries() {
-            guard let flags = endpointFlags[key.endpoint_id] else {
-                try maps.conntrack.delete(key)
-                continue
-            }
-            let direction = UInt32(value.direction)
-            let enforced = direction == SLUICE_DIR_INGRESS.rawValue
-                ? flags & SLUICE_EP_ENFORCE_INGRESS.rawValue != 0
-                : flags & SLUICE_EP_ENFORCE_EGRESS.rawValue != 0
-            guard enforced else { continue }
-            let allowing = try allowingPolicy(key, direction: value.direction)
-            switch allowing {
-            case nil:
-                if settings.keepEstablished || flags & SLUICE_EP_AUDIT.rawValue != 0 { continue }
-                if try maps.conntrack.delete(key) { result.revoked += 1 }
-            case let policyID? where policyID != value.policy_id:
-                var updated = value
-                updated.policy_id = policyID
-                try maps.conntrack.update(key, updated, mode: .replaceOnly)
-                result.relabeled += 1
-            default:
-                continue
+        for table in tables {
+            for (key, value) in try table.entries() {
+                try revalidate(key, value, in: table, endpointFlags: endpointFlags, into: &result)
             }
         }
         return result
+    }
+
+    private func revalidate(_ key: sluice_ct_key, _ value: sluice_ct_value, in table: BPFMap<sluice_ct_key, sluice_ct_value>,
+                            endpointFlags: [UInt32: UInt32], into result: inout Revalidation) throws(BPFError) {
+        guard let flags = endpointFlags[key.endpoint_id] else {
+            try table.delete(key)
+            return
+        }
+        let direction = UInt32(value.direction)
+        let enforced = direction == SLUICE_DIR_INGRESS.rawValue
+            ? flags & SLUICE_EP_ENFORCE_INGRESS.rawValue != 0
+            : flags & SLUICE_EP_ENFORCE_EGRESS.rawValue != 0
+        guard enforced else { return }
+        switch try allowingPolicy(key, direction: value.direction) {
+        case nil:
+            if settings.keepEstablished || flags & SLUICE_EP_AUDIT.rawValue != 0 { return }
+            if try table.delete(key) { result.revoked += 1 }
+        case let policyID? where policyID != value.policy_id:
+            var updated = value
+            updated.policy_id = policyID
+            try table.update(key, updated, mode: .replaceOnly)
+            result.relabeled += 1
+        default:
+            return
+        }
     }
 
     /// The policy id the datapath would allow this flow's first packet with, nil if none.

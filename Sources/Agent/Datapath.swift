@@ -14,8 +14,9 @@ final class Datapath {
 
     /// Loads the object, reusing maps already pinned in `pinDirectory`
     /// (so conntrack and counters survive an agent restart).
-    init(objectDirectory: String, pinDirectory: String) throws(BPFError) {
-        object = try BPFObject(path: objectDirectory + "/" + Self.objectName, pinDirectory: pinDirectory)
+    init(objectDirectory: String, pinDirectory: String, capacities: [String: UInt32] = [:]) throws(BPFError) {
+        object = try BPFObject(path: objectDirectory + "/" + Self.objectName, pinDirectory: pinDirectory,
+                               capacities: capacities)
         fromPod = try object.program(SLUICE_PROG_FROM_POD)
         toPod = try object.program(SLUICE_PROG_TO_POD)
         maps = try DatapathMaps(object: object)
@@ -48,7 +49,9 @@ public struct DatapathMaps: Sendable {
     public let endpoints: BPFMap<sluice_endpoint_key, sluice_endpoint_value>
     public let ipcache: BPFMap<sluice_ipcache_key, sluice_ipcache_value>
     public let policy: BPFMap<sluice_policy_key, sluice_policy_value>
+    /// TCP flows; `conntrackOther` holds the rest (same layout).
     public let conntrack: BPFMap<sluice_ct_key, sluice_ct_value>
+    public let conntrackOther: BPFMap<sluice_ct_key, sluice_ct_value>
     public let metrics: BPFPerCPUMap<UInt32, sluice_metrics_value>
     public let config: BPFMap<UInt32, sluice_config>
     public let policyStats: BPFPerCPUMap<sluice_policy_stats_key, sluice_policy_stats_value>
@@ -58,6 +61,7 @@ public struct DatapathMaps: Sendable {
         ipcache = try object.map(SLUICE_MAP_IPCACHE)
         policy = try object.map(SLUICE_MAP_POLICY)
         conntrack = try object.map(SLUICE_MAP_CT)
+        conntrackOther = try object.map(SLUICE_MAP_CT_OTHER)
         metrics = try object.perCPUMap(SLUICE_MAP_METRICS)
         config = try object.map(SLUICE_MAP_CONFIG)
         policyStats = try object.perCPUMap(SLUICE_MAP_POLICY_STATS)
@@ -69,6 +73,7 @@ public struct DatapathMaps: Sendable {
         ipcache = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_IPCACHE)
         policy = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_POLICY)
         conntrack = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_CT)
+        conntrackOther = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_CT_OTHER)
         metrics = try BPFPerCPUMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_METRICS)
         config = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_CONFIG)
         policyStats = try BPFPerCPUMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_POLICY_STATS)

@@ -65,7 +65,7 @@ struct HTTPRoutes: Sendable {
     /// Max entries of the datapath's maps, as the kernel reports them.
     private func capacities() -> [String: Int] {
         let maps = metrics.maps
-        let infos = [maps.endpoints.info, maps.ipcache.info, maps.policy.info, maps.conntrack.info,
+        let infos = [maps.endpoints.info, maps.ipcache.info, maps.policy.info, maps.conntrack.info, maps.conntrackOther.info,
                      maps.policyStats.info]
         return Dictionary(infos.map { ($0.name, Int($0.maxEntries)) }, uniquingKeysWith: { first, _ in first })
     }

@@ -35,6 +35,9 @@ enum MetricDescriptors {
     static var timeToEnforce: MetricNameDescriptor { MetricNameDescriptor(metricName: "sluice_time_to_enforce",
         unitName: "seconds", helpText: "From a change in the policy directory to the last map write that enforces it.") }
 
+    static var mapFull: MetricNameDescriptor { counter("sluice_map_full_refusals",
+        "Syncs refused because a map could not hold the plan, by map.") }
+
     private static func counter(_ name: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "total", helpText: help)
     }

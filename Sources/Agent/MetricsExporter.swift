@@ -32,6 +32,10 @@ final class MetricsExporter: Sendable {
         registry.makeDurationHistogram(descriptor: MetricDescriptors.timeToEnforce, buckets: buckets).record(duration)
     }
 
+    func mapFull(_ name: String) {
+        registry.makeCounter(descriptor: MetricDescriptors.mapFull, labels: [("map", name)]).increment()
+    }
+
     func conntrackRevoked(_ flows: Int) {
         registry.makeCounter(descriptor: MetricDescriptors.conntrackRevoked).increment(by: Int64(flows))
     }

@@ -14,6 +14,10 @@ extension Reconciler {
             let policy = MapDiff(desired: desired.policy, current: current.policy)
             let ipcache = MapDiff(desired: desired.ipcache, current: current.ipcache)
             let endpoints = MapDiff(desired: endpointEntries.values, current: current.endpoints)
+            try checkCapacity(policy, current: current.policy.count, map: maps.policy.info, flag: "--policy-map-size")
+            try checkCapacity(ipcache, current: current.ipcache.count, map: maps.ipcache.info, flag: "--ipcache-map-size")
+            try checkCapacity(endpoints, current: current.endpoints.count, map: maps.endpoints.info,
+                              flag: "--endpoint-map-size")
 
             for (key, value) in policy.upserts { try maps.policy.update(key, value) }
             for (key, value) in ipcache.upserts { try maps.ipcache.update(key, value) }
@@ -52,14 +56,30 @@ extension Reconciler {
                 try revalidateConntrack(endpointFlags: Dictionary(
                     endpointEntries.values.values.map { ($0.endpoint_id, $0.flags) }, uniquingKeysWith: { a, _ in a }))
             }
-        } catch {
+        } catch let error as AgentError {
+            throw error
+        } catch let error as BPFError {
             throw .bpf(error, context: "syncing maps")
+        } catch {
+            throw .configuration("syncing maps: \(error)")
         }
         return endpointEntries.values.count
     }
 
     /// Finds each local pod's host interface. A pod whose interface cannot be
     /// found yet (veth not created) is skipped and retried on the next run.
+    /// Refuses a plan before its first write when a map could not hold it,
+    /// counting the moment of the switch, when old and new entries coexist
+    /// (make-before-break): the previous state stays whole.
+    private func checkCapacity<K: Hashable, V: Equatable>(_ diff: MapDiff<K, V>, current: Int, map: BPFMapInfo,
+                                                          flag: String) throws(AgentError) {
+        let peak = current + diff.newKeys
+        guard peak > Int(map.maxEntries) else { return }
+        metrics.mapFull(map.name)
+        throw .configuration("map \(map.name) would need \(peak) entries (\(peak - diff.deletes.count) once the "
+            + "change is complete) but holds \(map.maxEntries); the previous state stays enforced — raise \(flag)")
+    }
+
     /// After a restart (or any read-back), keeps the endpoint ids the kernel
     /// already uses for the same interfaces. True when an id changed hands,
     /// and the plan must be made again.

@@ -25,6 +25,9 @@ actor Reconciler {
     var applied: AppliedMaps?
     /// Host interface of each enforced pod, as of the last sync.
     var enforcedInterfaces: [String: String] = [:]
+    /// Pinned maps being replaced by resized ones, until the first sync has
+    /// put the new programs on every interface.
+    var migration: PinMigration?
     /// Pods attached by `sluice-cni` (see Reconciler+CNI.swift); nil when CNI is off.
     var cniEndpoints: CNIEndpointRegistry?
 
@@ -35,11 +38,11 @@ actor Reconciler {
         self.directory = PolicyDirectory(path: configuration.policyDirectory,
                                          strict: !configuration.allowInsecurePolicyFiles)
         do {
+            migration = try PinMigration.prepare(
+                objectPath: configuration.bpfObjectDirectory + "/" + Datapath.objectName,
+                pinDirectory: configuration.pinDirectory, capacities: configuration.mapCapacities, logger: logger)
             datapath = try Datapath(objectDirectory: configuration.bpfObjectDirectory,
-                                    pinDirectory: configuration.pinDirectory)
-            try datapath.maps.config.update(0, configuration.conntrack.datapathConfig)
-            // Policy ids are this agent's own; counts under an earlier agent's ids would be misattributed.
-            for key in try datapath.maps.policyStats.keys() { try datapath.maps.policyStats.delete(key) }
+                                    pinDirectory: configuration.pinDirectory, capacities: configuration.mapCapacities)
         } catch {
             throw .bpf(error, context: "loading the pod datapath")
         }
@@ -47,6 +50,14 @@ actor Reconciler {
             services = try ServiceSync(configuration: configuration, logger: logger)
         } catch {
             throw .bpf(error, context: "loading the socket load balancer")
+        }
+        migration?.copyEntries(logger: logger)
+        do {
+            try datapath.maps.config.update(0, configuration.conntrack.datapathConfig)
+            // Policy ids are this agent's own; counts under an earlier agent's ids would be misattributed.
+            for key in try datapath.maps.policyStats.keys() { try datapath.maps.policyStats.delete(key) }
+        } catch {
+            throw .bpf(error, context: "configuring the pod datapath")
         }
         metrics = MetricsExporter(maps: datapath.maps, status: status)
         metrics.addSource { [serviceMetrics = services.metrics] in serviceMetrics.refresh($0) }
@@ -101,6 +112,10 @@ actor Reconciler {
                 $0.ipcacheEntries = desired.ipcache.count
             }
             metrics.reconcileFinished(outcome: "success")
+            if let migration {
+                migration.finish(logger: logger)
+                self.migration = nil
+            }
             if let trigger { metrics.enforced(after: .now - trigger) }
         } catch {
             applied = nil

@@ -38,7 +38,7 @@ final class ServiceSync {
     init(configuration: AgentConfiguration, logger: Logger) throws(BPFError) {
         self.logger = logger
         object = try BPFObject(path: configuration.bpfObjectDirectory + "/" + Self.objectName,
-                               pinDirectory: configuration.pinDirectory)
+                               pinDirectory: configuration.pinDirectory, capacities: configuration.mapCapacities)
         maps = try ServiceMaps(object: object)
         links = try ServiceSocketHooks.attach(object, cgroupPath: configuration.cgroupPath,
                                               pinDirectory: configuration.pinDirectory)

@@ -60,9 +60,10 @@ public final class RunningAgent: Sendable {
         _ = process.waitForExit(timeout: .seconds(5))
     }
 
-    /// Starts the same agent again (same flags, pins and policy directory) and waits until it is ready.
-    public func restart() throws {
-        let next = try topology.node.spawn(argv)
+    /// Starts the same agent again (same flags, pins and policy directory, plus
+    /// `arguments`) and waits until it is ready.
+    public func restart(adding arguments: [String] = []) throws {
+        let next = try topology.node.spawn(argv + arguments)
         current.withLock { $0 = next }
         try waitUntil("/readyz")
     }

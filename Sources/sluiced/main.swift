@@ -1,6 +1,7 @@
 import Agent
 import ArgumentParser
 import BPF
+import CSluiceBPF
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -55,6 +56,21 @@ struct Sluiced: AsyncParsableCommand {
     @Option(help: "Seconds between conntrack garbage collections.")
     var ctGcInterval = 15
 
+    @Option(help: "Max entries of the policy map (sluice_pol_v1).")
+    var policyMapSize = Int(SLUICE_POLICY_MAX)
+
+    @Option(help: "Max entries of the ipcache (sluice_ipc_v1).")
+    var ipcacheMapSize = Int(SLUICE_IPCACHE_MAX)
+
+    @Option(help: "Max entries of the TCP conntrack map (sluice_ct_v1); changing it migrates the pinned map.")
+    var conntrackMapSize = Int(SLUICE_CT_MAX)
+
+    @Option(help: "Max entries of the UDP/ICMP/other conntrack map (sluice_cto_v1).")
+    var conntrackOtherMapSize = Int(SLUICE_CT_OTHER_MAX)
+
+    @Option(help: "Max entries of the endpoints map (sluice_ep_v1): local pods.")
+    var endpointMapSize = Int(SLUICE_ENDPOINTS_MAX)
+
     @Option(help: "Seconds between full resyncs that read the maps back and repair drift.")
     var resyncInterval = 60
 
@@ -84,6 +100,12 @@ struct Sluiced: AsyncParsableCommand {
                               ("--ct-gc-interval", ctGcInterval), ("--resync-interval", resyncInterval)] where value < 1 {
             throw ValidationError("\(flag): must be at least 1 second, got \(value)")
         }
+        for (flag, value) in [("--policy-map-size", policyMapSize), ("--ipcache-map-size", ipcacheMapSize),
+                              ("--conntrack-map-size", conntrackMapSize), ("--conntrack-other-map-size", conntrackOtherMapSize),
+                              ("--endpoint-map-size", endpointMapSize)]
+            where !(1...(1 << 24)).contains(value) {
+            throw ValidationError("\(flag): must be between 1 and 16777216, got \(value)")
+        }
         guard ListenAddress(parsing: metricsAddress) != nil else {
             throw ValidationError("--metrics-address: expected HOST:PORT or :PORT, got '\(metricsAddress)'")
         }
@@ -110,6 +132,11 @@ struct Sluiced: AsyncParsableCommand {
         agentConfiguration.cniSocketPath = cniSocket.isEmpty ? nil : cniSocket
         agentConfiguration.stateDirectory = stateDir
         agentConfiguration.allowInsecurePolicyFiles = allowInsecurePolicyFiles
+        agentConfiguration.mapCapacities = [
+            SLUICE_MAP_POLICY: UInt32(policyMapSize), SLUICE_MAP_IPCACHE: UInt32(ipcacheMapSize),
+            SLUICE_MAP_CT: UInt32(conntrackMapSize), SLUICE_MAP_CT_OTHER: UInt32(conntrackOtherMapSize),
+            SLUICE_MAP_ENDPOINTS: UInt32(endpointMapSize),
+        ]
         agentConfiguration.nodePortInterfaces = nodePortInterfaceNames
         agentConfiguration.conntrack.keepEstablished = keepEstablishedFlows
         agentConfiguration.conntrack.tcpSyn = .seconds(ctTcpSynTimeout)

@@ -9,7 +9,8 @@ struct BPFObjectTests {
     @Test func mapsArePinnedByNameAndReusedByTheNextLoad() throws {
         let (first, pins) = try loadDatapath()
         defer { pins.remove() }
-        let abiMaps = [SLUICE_MAP_ENDPOINTS, SLUICE_MAP_IPCACHE, SLUICE_MAP_POLICY, SLUICE_MAP_CT, SLUICE_MAP_METRICS,
+        let abiMaps = [SLUICE_MAP_ENDPOINTS, SLUICE_MAP_IPCACHE, SLUICE_MAP_POLICY, SLUICE_MAP_CT, SLUICE_MAP_CT_OTHER,
+                       SLUICE_MAP_METRICS,
                        SLUICE_MAP_CONFIG, SLUICE_MAP_POLICY_STATS]
         #expect(Set(abiMaps).isSubset(of: first.mapNames))
         for name in first.mapNames {

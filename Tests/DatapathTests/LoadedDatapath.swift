@@ -15,6 +15,7 @@ final class LoadedDatapath {
     let ipcache: BPFMap<sluice_ipcache_key, sluice_ipcache_value>
     let policy: BPFMap<sluice_policy_key, sluice_policy_value>
     let conntrack: BPFMap<sluice_ct_key, sluice_ct_value>
+    let conntrackOther: BPFMap<sluice_ct_key, sluice_ct_value>
     let metrics: BPFPerCPUMap<UInt32, sluice_metrics_value>
     let config: BPFMap<UInt32, sluice_config>
     let policyStats: BPFPerCPUMap<sluice_policy_stats_key, sluice_policy_stats_value>
@@ -31,6 +32,7 @@ final class LoadedDatapath {
         ipcache = try object.map(SLUICE_MAP_IPCACHE)
         policy = try object.map(SLUICE_MAP_POLICY)
         conntrack = try object.map(SLUICE_MAP_CT)
+        conntrackOther = try object.map(SLUICE_MAP_CT_OTHER)
         metrics = try object.perCPUMap(SLUICE_MAP_METRICS)
         config = try object.map(SLUICE_MAP_CONFIG)
         policyStats = try object.perCPUMap(SLUICE_MAP_POLICY_STATS)
@@ -122,7 +124,8 @@ final class LoadedDatapath {
 
     /// The entry `endpointID` keeps for `packet`'s tuple as seen, if any.
     func conntrackEntry(for packet: TestPacket, endpointID: UInt32) throws -> sluice_ct_value? {
-        try conntrack.lookup(Self.conntrackKey(for: packet, endpointID: endpointID))
+        let key = Self.conntrackKey(for: packet, endpointID: endpointID)
+        return try (key.protocol == 6 ? conntrack : conntrackOther).lookup(key)
     }
 
     func hasConntrackEntry(for packet: TestPacket, endpointID: UInt32) throws -> Bool {

@@ -62,7 +62,8 @@ static __always_inline __u64 __sluice_ct_timeout(const struct sluice_ct_value *c
 /* An expired entry counts as absent even before the agent's collector removes it. */
 static __always_inline struct sluice_ct_value *__sluice_ct_lookup(const struct sluice_ct_key *key, __u64 now)
 {
-	struct sluice_ct_value *ct = bpf_map_lookup_elem(&sluice_ct_v1, key);
+	struct sluice_ct_value *ct = key->protocol == IPPROTO_TCP ? bpf_map_lookup_elem(&sluice_ct_v1, key)
+								 : bpf_map_lookup_elem(&sluice_cto_v1, key);
 
 	if (ct && now - ct->last_seen_ns > __sluice_ct_timeout(ct, key->protocol))
 		return NULL;
@@ -159,7 +160,10 @@ static __always_inline void sluice_ct_create(const struct sluice_flow *flow, __u
 	ct.created_ns = bpf_ktime_get_ns();
 	ct.last_seen_ns = ct.created_ns;
 	__sluice_ct_flow_key(&key, flow, endpoint_id, 0);
-	bpf_map_update_elem(&sluice_ct_v1, &key, &ct, BPF_ANY);
+	if (key.protocol == IPPROTO_TCP)
+		bpf_map_update_elem(&sluice_ct_v1, &key, &ct, BPF_ANY);
+	else
+		bpf_map_update_elem(&sluice_cto_v1, &key, &ct, BPF_ANY);
 }
 
 #endif /* SLUICE_CONNTRACK_H */

@@ -55,6 +55,15 @@ struct {
 __SLUICE_SAME_NAME(sluice_ct_v1, SLUICE_MAP_CT);
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_CT_OTHER_MAX);
+	__type(key, struct sluice_ct_key);
+	__type(value, struct sluice_ct_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_cto_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_cto_v1, SLUICE_MAP_CT_OTHER);
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SLUICE_METRICS_SLOTS);
 	__type(key, __u32);

@@ -18,7 +18,8 @@
 #define SLUICE_MAP_ENDPOINTS "sluice_ep_v1"
 #define SLUICE_MAP_IPCACHE   "sluice_ipc_v1"
 #define SLUICE_MAP_POLICY    "sluice_pol_v1"
-#define SLUICE_MAP_CT        "sluice_ct_v1"
+#define SLUICE_MAP_CT        "sluice_ct_v1"  /* TCP flows */
+#define SLUICE_MAP_CT_OTHER  "sluice_cto_v1" /* UDP, ICMP and every other protocol */
 #define SLUICE_MAP_METRICS   "sluice_met_v1"
 #define SLUICE_MAP_CONFIG    "sluice_cfg_v1"
 #define SLUICE_MAP_POLICY_STATS "sluice_pst_v1"
@@ -35,6 +36,9 @@
 #endif
 #ifndef SLUICE_CT_MAX
 #define SLUICE_CT_MAX 262144
+#endif
+#ifndef SLUICE_CT_OTHER_MAX
+#define SLUICE_CT_OTHER_MAX 65536
 #endif
 #ifndef SLUICE_POLICY_STATS_MAX
 #define SLUICE_POLICY_STATS_MAX 16384
@@ -160,7 +164,9 @@ struct sluice_policy_value {
 };
 
 /*
- * sluice_ct_v1: LRU hash, connection tracking per enforcing endpoint.
+ * sluice_ct_v1 (TCP) and sluice_cto_v1 (everything else): LRU hashes of the
+ * same layout, connection tracking per enforcing endpoint. Split so that a
+ * flood of UDP or ICMP can only evict its own kind, never TCP connections.
  * The key is the tuple as seen at `endpoint_id` in the flow's original
  * direction; a reply is found by looking up the reversed tuple. Keying on
  * the endpoint keeps two local pods' checks apart: an entry made by the
