@@ -207,7 +207,7 @@ print_instructions
 
 nsenter --net="/run/netns/$NODE_NS" "$BIN_DIR/sluiced" --node-name "$NODE_NAME" --policy-dir "$EXAMPLES_DIR" \
 	--bpf-object-dir "$BPF_DIR" --pin-dir "$PIN_DIR" --metrics-address "$METRICS_ADDRESS" \
-	--cgroup-path "$cgroup" &
+	--cgroup-path "$cgroup" --cni-socket "" --state-dir "$work_dir" &
 sluiced_pid=$!
 children+=("$sluiced_pid")
 # wait (not a foreground run) so that INT/TERM reach the trap at once.
