@@ -27,6 +27,9 @@ public struct AgentConfiguration: Sendable {
     /// Interfaces where traffic from outside the node arrives: tc_node translates NodePort and
     /// ClusterIP packets there. Empty (the default): no per-packet service translation.
     public var nodePortInterfaces: [String] = []
+    /// How long a terminating backend (EndpointSlice `terminating`, or its pod deleted) keeps
+    /// its established flows before it leaves its services.
+    public var terminatingGracePeriod: Duration = .seconds(30)
 
     public init(policyDirectory: String, bpfObjectDirectory: String, pinDirectory: String,
                 metricsAddress: ListenAddress, nodeName: String, cgroupPath: String,

@@ -32,7 +32,17 @@ extension Reconciler {
                 }
             }
         }
-        guard let next = services.health.due(now: ContinuousClock.now).next else { return .milliseconds(200) }
+        if let expiry = services.terminating.nextExpiry, expiry <= ContinuousClock.now, let planned = services.lastPlanned {
+            do {
+                try services.sync(planned, readBack: false)
+            } catch {
+                logger.error("ending a terminating backend's grace period failed; the next sync retries",
+                             metadata: ["error": "\(error)"])
+            }
+        }
+        let next = [services.health.due(now: ContinuousClock.now).next, services.terminating.nextExpiry]
+            .compactMap { $0 }.min()
+        guard let next else { return .milliseconds(200) }
         return max(.milliseconds(5), min(.seconds(1), next - ContinuousClock.now))
     }
 }

@@ -29,6 +29,10 @@ final class ServiceSync {
     var lastPlanned: PlannedServices?
     /// The probe loop, started with the first sync.
     var prober: Task<Void, Never>?
+    /// Backends draining for the grace period (TerminatingBackends.swift).
+    var terminating: TerminatingBackends
+    /// The last plan after health and draining, which draining compares the next one with.
+    private var lastDrained: PlannedServices?
 
     struct Applied {
         var services: PlannedServices
@@ -37,6 +41,7 @@ final class ServiceSync {
 
     init(configuration: AgentConfiguration, logger: Logger) throws(BPFError) {
         self.logger = logger
+        terminating = TerminatingBackends(grace: configuration.terminatingGracePeriod)
         object = try BPFObject(path: configuration.bpfObjectDirectory + "/" + Self.objectName,
                                pinDirectory: configuration.pinDirectory, capacities: configuration.mapCapacities)
         maps = try ServiceMaps(object: object)
@@ -61,7 +66,10 @@ final class ServiceSync {
     func sync(_ plan: PlannedServices, readBack: Bool) throws(BPFError) {
         lastPlanned = plan
         health.track(plan.healthChecks)
-        let planned = ServicePlanner.applyingHealth(plan, unhealthy: health.unhealthy)
+        let healthy = ServicePlanner.applyingHealth(plan, unhealthy: health.unhealthy)
+        let drain = terminating.update(planned: healthy, previous: lastDrained, now: .now)
+        let planned = ServicePlanner.applyingDrain(healthy, keep: drain.keep, expired: drain.expired)
+        lastDrained = planned
         // Cleared until the end: a sync that fails half-way is followed by a read-back.
         let lastWrite = applied
         applied = nil

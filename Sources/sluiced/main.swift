@@ -89,9 +89,15 @@ struct Sluiced: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Interfaces where NodePort and ClusterIP traffic from outside the node arrives, comma-separated; per-packet service NAT runs there (default: none).", valueName: "if[,if]"))
     var nodeportInterfaces = ""
 
+    @Option(help: "Seconds a terminating backend (EndpointSlice terminating, or pod deleted) keeps its established flows.")
+    var terminatingGracePeriod = 30
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format: must be text or json") }
+        guard terminatingGracePeriod >= 0 else {
+            throw ValidationError("--terminating-grace-period: must be 0 or more seconds, got \(terminatingGracePeriod)")
+        }
         for name in nodePortInterfaceNames where name.utf8.count >= Int(IF_NAMESIZE) {
             throw ValidationError("--nodeport-interfaces: '\(name)' is longer than an interface name can be")
         }
@@ -138,6 +144,7 @@ struct Sluiced: AsyncParsableCommand {
             SLUICE_MAP_ENDPOINTS: UInt32(endpointMapSize),
         ]
         agentConfiguration.nodePortInterfaces = nodePortInterfaceNames
+        agentConfiguration.terminatingGracePeriod = .seconds(terminatingGracePeriod)
         agentConfiguration.conntrack.keepEstablished = keepEstablishedFlows
         agentConfiguration.conntrack.tcpSyn = .seconds(ctTcpSynTimeout)
         agentConfiguration.conntrack.tcpEstablished = .seconds(ctTcpEstablishedTimeout)
