@@ -54,7 +54,8 @@ final class ServiceSync {
         } else {
             let hooks = try NodePortHooks(objectDirectory: configuration.bpfObjectDirectory,
                                           pinDirectory: configuration.pinDirectory,
-                                          interfaces: configuration.nodePortInterfaces)
+                                          interfaces: configuration.nodePortInterfaces,
+                                          capacities: configuration.mapCapacities)
             try hooks.attach()
             nodePort = hooks
             logger.info("NodePort translation attached",

@@ -41,7 +41,7 @@ struct NodePortTests {
     }
 
     /// One backend pod `b0` serving both ports, the agent translating on the external veth.
-    private func withNodePort(files: [String: String] = [:],
+    private func withNodePort(files: [String: String] = [:], arguments: [String] = [],
                               _ body: (Topology, RunningAgent, ExternalNetwork) throws -> Void) throws {
         let topology = try makeTopology(podNames: ["b0"])
         defer { topology.teardown() }
@@ -51,7 +51,7 @@ struct NodePortTests {
         try backend.serve(tcp: [ServiceManifests.backendTCP], udp: [ServiceManifests.backendUDP])
         let pods = ServiceManifests.pod(backend, labels: ["app": "web"], node: topology.id)
         let agent = try RunningAgent(topology: topology, files: files.merging(["pods.yaml": pods, "service.yaml": Self.service]) { $1 },
-                                     arguments: ["--nodeport-interfaces", external.nodeInterface])
+                                     arguments: ["--nodeport-interfaces", external.nodeInterface] + arguments)
         defer { agent.teardown() }
         try body(topology, agent, external)
     }
@@ -71,8 +71,9 @@ struct NodePortTests {
         }
     }
 
+    /// With resized maps too: tc_node shares every pinned map, so it must be loaded at the same sizes.
     @Test func clusterIPPacketsFromOutsideReachTheBackend() throws {
-        try withNodePort { _, _, external in
+        try withNodePort(arguments: ["--ipcache-map-size", "4096", "--conntrack-map-size", "8192"]) { _, _, external in
             let tcp = try external.namespace.tcp(to: ServiceManifests.vip4, port: ServiceManifests.httpPort)
             #expect(tcp.answer == "b0 hello", "\(tcp)")
             let udp = try external.namespace.udp(to: ServiceManifests.vip6, port: ServiceManifests.dnsPort)
