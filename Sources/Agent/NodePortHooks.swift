@@ -14,6 +14,8 @@ final class NodePortHooks {
     let fromNetwork: BPFProgram
     let toNetwork: BPFProgram
     let nat: BPFMap<sluice_nat_key, sluice_nat_value>
+    /// Which interfaces carry tc_node, for `sluicectl teardown`.
+    let attachedInterfaces: BPFMap<UInt32, UInt32>
     /// Interface names as configured, with their indexes at start-up.
     let interfaces: [(name: String, ifindex: Int32)]
 
@@ -33,13 +35,44 @@ final class NodePortHooks {
         fromNetwork = try object.program(SLUICE_PROG_FROM_NETWORK)
         toNetwork = try object.program(SLUICE_PROG_TO_NETWORK)
         nat = try object.map(SLUICE_MAP_NAT)
+        attachedInterfaces = try object.map(SLUICE_MAP_NODEPORT_INTERFACES)
     }
 
-    /// Puts both programs on every configured interface, replacing older ones in place.
+    /// Puts both programs on every configured interface, replacing older ones in place, and
+    /// records the interfaces. An interface an earlier agent used and this one does not keeps
+    /// its filters: its index may name another interface by now (a pod's, with a filter of
+    /// the same handle), so nothing is detached by index alone.
     func attach() throws(BPFError) {
-        for (_, ifindex) in interfaces {
+        guard interfaces.count <= Int(SLUICE_NODEPORT_INTERFACES_MAX) else {
+            throw .errno(E2BIG, call: "attach", subject: "--nodeport-interfaces: more than \(SLUICE_NODEPORT_INTERFACES_MAX)")
+        }
+        for (slot, (_, ifindex)) in interfaces.enumerated() {
             try TCAttachment(ifindex: ifindex, direction: .ingress).attach(fromNetwork)
             try TCAttachment(ifindex: ifindex, direction: .egress).attach(toNetwork)
+            try attachedInterfaces.update(UInt32(slot), UInt32(bitPattern: ifindex))
         }
+        for slot in interfaces.count..<Int(SLUICE_NODEPORT_INTERFACES_MAX) {
+            try attachedInterfaces.update(UInt32(slot), 0)
+        }
+    }
+
+    static func detach(ifindex: Int32) throws(BPFError) {
+        for direction in TCAttachment.Direction.allCases {
+            try TCAttachment(ifindex: ifindex, direction: direction).detach()
+        }
+    }
+
+    /// Detaches tc_node from the interfaces recorded under `pinDirectory`; their names.
+    static func detachRecorded(pinDirectory: String) throws(BPFError) -> [String] {
+        guard let recorded = try? BPFMap<UInt32, UInt32>(pinnedAt: pinDirectory + "/" + SLUICE_MAP_NODEPORT_INTERFACES)
+        else { return [] }
+        var names: [String] = []
+        for slot in 0..<UInt32(SLUICE_NODEPORT_INTERFACES_MAX) {
+            guard let ifindex = try recorded.lookup(slot), ifindex != 0,
+                  let name = NetworkInterface.name(of: Int32(bitPattern: ifindex)) else { continue }
+            try detach(ifindex: Int32(bitPattern: ifindex))
+            names.append(name)
+        }
+        return names
     }
 }

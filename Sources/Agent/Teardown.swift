@@ -2,7 +2,7 @@ import BPF
 import CSluiceBPF
 
 /// Removes everything an agent left in the kernel: its tc filters on every
-/// interface in the endpoints map, and the pins (which frees the maps once
+/// interface in the endpoints map and on the NodePort interfaces, and the pins (which frees the maps once
 /// no program holds them).
 public enum Teardown {
     public struct Report: Sendable {
@@ -22,6 +22,7 @@ public enum Teardown {
                     report.detachedInterfaces.append(name)
                 }
             }
+            report.detachedInterfaces += try NodePortHooks.detachRecorded(pinDirectory: pinDirectory)
             report.removedPins = try BPFFileSystem.removeDirectory(pinDirectory)
         } catch {
             throw .bpf(error, context: "teardown of \(pinDirectory)")

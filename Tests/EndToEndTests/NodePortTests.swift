@@ -94,4 +94,19 @@ struct NodePortTests {
             #expect(denied, "an ipBlock without the external client keeps it out")
         }
     }
+
+    @Test func teardownTakesTheFiltersOffTheNodePortInterface() throws {
+        try withNodePort { topology, agent, external in
+            let show = { (direction: String) throws -> String in
+                try run(["tc", "-n", topology.node.name, "filter", "show", "dev", external.nodeInterface, direction])
+                    .checked().stdout
+            }
+            let (ingress, egress) = (try show("ingress"), try show("egress"))
+            // The kernel keeps 15 characters of a program name.
+            #expect(ingress.contains("sluice_from_net") && egress.contains("sluice_to_netwo"), "\(ingress)\n\(egress)")
+            agent.teardown()
+            let (ingressAfter, egressAfter) = (try show("ingress"), try show("egress"))
+            #expect(!ingressAfter.contains("sluice_") && !egressAfter.contains("sluice_"), "\(ingressAfter)\n\(egressAfter)")
+        }
+    }
 }

@@ -26,6 +26,16 @@ struct {
 } sluice_nat_v1 SEC(".maps");
 __SLUICE_SAME_NAME(sluice_nat_v1, SLUICE_MAP_NAT);
 
+/* Written by the agent, read by teardown; no program reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SLUICE_NODEPORT_INTERFACES_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_npi_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_npi_v1, SLUICE_MAP_NODEPORT_INTERFACES);
+
 /* IPv4 "more fragments" flag and offset bits of frag_off (host order). */
 #define SLUICE_NP_IPV4_MF     0x2000
 #define SLUICE_NP_IPV4_OFFSET 0x1fff

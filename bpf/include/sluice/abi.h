@@ -581,6 +581,13 @@ struct sluice_nat_value {
 	__u64  last_seen_ns; /* bpf_ktime_get_ns() of the last packet */
 };
 
+/*
+ * sluice_npi_v1: array, slot -> ifindex of an interface tc_node is attached
+ * to (0: unused), so `sluicectl teardown` finds them after the agent is gone.
+ */
+#define SLUICE_MAP_NODEPORT_INTERFACES "sluice_npi_v1"
+#define SLUICE_NODEPORT_INTERFACES_MAX 64
+
 /* Program (section function) names in tc_node.bpf.o. */
 #define SLUICE_PROG_FROM_NETWORK "sluice_from_network"
 #define SLUICE_PROG_TO_NETWORK   "sluice_to_network"
