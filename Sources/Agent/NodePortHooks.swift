@@ -39,12 +39,20 @@ final class NodePortHooks {
     }
 
     /// Puts both programs on every configured interface, replacing older ones in place, and
-    /// records the interfaces. An interface an earlier agent used and this one does not keeps
-    /// its filters: its index may name another interface by now (a pod's, with a filter of
-    /// the same handle), so nothing is detached by index alone.
+    /// records the interfaces. An interface an earlier agent recorded and this one is not
+    /// told about loses the programs, if they are still tc_node's: its index may name another
+    /// interface by now (a pod's, with a filter of the same handle), so the index alone is
+    /// not enough to detach.
     func attach() throws(BPFError) {
         guard interfaces.count <= Int(SLUICE_NODEPORT_INTERFACES_MAX) else {
             throw .errno(E2BIG, call: "attach", subject: "--nodeport-interfaces: more than \(SLUICE_NODEPORT_INTERFACES_MAX)")
+        }
+        let wanted = Set(interfaces.map(\.ifindex))
+        for slot in 0..<UInt32(SLUICE_NODEPORT_INTERFACES_MAX) {
+            guard let recorded = try attachedInterfaces.lookup(slot), recorded != 0 else { continue }
+            let ifindex = Int32(bitPattern: recorded)
+            guard !wanted.contains(ifindex) else { continue }
+            if try Self.carriesNodePortPrograms(ifindex: ifindex) { try Self.detach(ifindex: ifindex) }
         }
         for (slot, (_, ifindex)) in interfaces.enumerated() {
             try TCAttachment(ifindex: ifindex, direction: .ingress).attach(fromNetwork)
@@ -69,10 +77,27 @@ final class NodePortHooks {
         var names: [String] = []
         for slot in 0..<UInt32(SLUICE_NODEPORT_INTERFACES_MAX) {
             guard let ifindex = try recorded.lookup(slot), ifindex != 0,
-                  let name = NetworkInterface.name(of: Int32(bitPattern: ifindex)) else { continue }
+                  let name = NetworkInterface.name(of: Int32(bitPattern: ifindex)),
+                  try carriesNodePortPrograms(ifindex: Int32(bitPattern: ifindex)) else { continue }
             try detach(ifindex: Int32(bitPattern: ifindex))
             names.append(name)
         }
         return names
+    }
+
+    /// True when Sluice's ingress filter on the interface runs tc_node's program (by name:
+    /// the kernel keeps the first BPF_OBJ_NAME_LEN - 1 characters).
+    static func carriesNodePortPrograms(ifindex: Int32) throws(BPFError) -> Bool {
+        guard let id = try TCAttachment(ifindex: ifindex, direction: .ingress).attachedProgramID() else { return false }
+        let fd = bpf_prog_get_fd_by_id(id)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var info = bpf_prog_info()
+        var length = UInt32(MemoryLayout<bpf_prog_info>.size)
+        guard bpf_obj_get_info_by_fd(fd, &info, &length) == 0 else { return false }
+        let name = withUnsafeBytes(of: info.name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        return !name.isEmpty && SLUICE_PROG_FROM_NETWORK.hasPrefix(name)
     }
 }
