@@ -13,6 +13,7 @@
 
 #include <sluice/abi.h>
 #include "nodeport.h"
+#include "nodeport_layout.h"
 
 SEC("tc")
 int sluice_from_network(struct __sk_buff *skb)
