@@ -38,6 +38,16 @@ enum MetricDescriptors {
     static var mapFull: MetricNameDescriptor { counter("sluice_map_full_refusals",
         "Syncs refused because a map could not hold the plan, by map.") }
 
+    static var processResidentMemory: MetricNameDescriptor { MetricNameDescriptor(metricName: "process_resident_memory",
+        unitName: "bytes", helpText: "Resident memory of the agent.") }
+    static var processCPU: MetricNameDescriptor { MetricNameDescriptor(metricName: "process_cpu_seconds",
+        unitName: "total", helpText: "User and system CPU time the agent used, in seconds.") }
+    static var processOpenFDs: MetricNameDescriptor { gauge("process_open_fds", "Open file descriptors of the agent.") }
+    static var processStartTime: MetricNameDescriptor { MetricNameDescriptor(metricName: "process_start_time",
+        unitName: "seconds", helpText: "When the agent started, in seconds since the Unix epoch.") }
+    static var mapCapacity: MetricNameDescriptor { gauge("sluice_map_capacity_entries",
+        "Max entries of each datapath map, as the kernel reports it.") }
+
     private static func counter(_ name: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "total", helpText: help)
     }

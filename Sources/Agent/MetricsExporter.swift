@@ -13,6 +13,7 @@ final class MetricsExporter: Sendable {
     private let datapathCounters = CounterMirror<String>()
     private let policyCounters = CounterMirror<String>()
     private let scrapeLock = Mutex(())
+    private let process = ProcessMetrics()
     /// Other components' series, refreshed on every scrape (the service load balancer's).
     private let sources = Mutex<[@Sendable (PrometheusCollectorRegistry) -> Void]>([])
 
@@ -67,6 +68,7 @@ final class MetricsExporter: Sendable {
             refreshPolicyCounters()
             refreshStateGauges()
             for refresh in sources.withLock({ $0 }) { refresh(registry) }
+            process.refresh(registry)
             return registry.emitToBuffer()
         }
     }
@@ -123,6 +125,17 @@ final class MetricsExporter: Sendable {
             .set(Double(snapshot.policyEntries))
         registry.makeGauge(descriptor: MetricDescriptors.mapEntries, labels: [("map", SLUICE_MAP_IPCACHE)])
             .set(Double(snapshot.ipcacheEntries))
+        registry.makeGauge(descriptor: MetricDescriptors.mapEntries, labels: [("map", SLUICE_MAP_ENDPOINTS)])
+            .set(Double(snapshot.endpoints))
+        // Pressure is entries over capacity; conntrack's entries are sluice_conntrack_entries.
+        for info in [maps.endpoints.info, maps.ipcache.info, maps.policy.info, maps.conntrack.info,
+                     maps.conntrackOther.info, maps.policyStats.info] {
+            registry.makeGauge(descriptor: MetricDescriptors.mapCapacity, labels: [("map", info.name)])
+                .set(Double(info.maxEntries))
+        }
+        for (name, capacity) in snapshot.mapCapacities {
+            registry.makeGauge(descriptor: MetricDescriptors.mapCapacity, labels: [("map", name)]).set(Double(capacity))
+        }
         for state in [AgentStatus.FileState.State.applied, .error] {
             registry.makeGauge(descriptor: MetricDescriptors.manifestFiles, labels: [("state", state.rawValue)])
                 .set(Double(snapshot.files.values.filter { $0.state == state }.count))
