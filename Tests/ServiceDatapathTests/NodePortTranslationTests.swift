@@ -125,4 +125,20 @@ struct NodePortTranslationTests {
         let result = try lb.toNetwork.testRun(stranger.bytes)
         #expect(result.retval == Self.ok && result.output == stranger.bytes)
     }
+
+    @Test func newFlowsSpreadOverTheBackendsByTheirFiveTuple() throws {
+        let lb = try LoadedNodePort()
+        defer { lb.teardown() }
+        let backends: [(id: UInt32, address: String, port: UInt16)] =
+            [(1, "10.77.2.1", 8080), (2, "10.77.2.2", 8080), (3, "10.77.2.3", 8080)]
+        try lb.addService(id: 8, frontend: "0.0.0.0", port: 30083, proto: IPPROTO_TCP, backends: backends)
+        var counts: [[UInt8]: Int] = [:]
+        for sourcePort in UInt16(42000)..<42300 {
+            let request = try NodePortPacket(from: "10.77.0.9", sourcePort, to: "10.77.1.1", 30083, proto: IPPROTO_TCP)
+            counts[NodePortPacket.parse(try lb.fromNetwork.testRun(request.bytes).output).destination, default: 0] += 1
+        }
+        // binomial(300, 1/3): sd 8.2; 70...130 is beyond 3.6 sd.
+        #expect(counts.count == 3, "\(counts)")
+        for (backend, count) in counts { #expect((70...130).contains(count), "\(backend): \(count) of 300") }
+    }
 }
