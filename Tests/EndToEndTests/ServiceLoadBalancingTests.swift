@@ -151,3 +151,35 @@ struct ServiceLoadBalancingTests {
         }
     }
 }
+
+/// The socket load balancer is pinned links and maps: it outlives the agent.
+@Suite(.enabled(if: getuid() == 0, "runs sluiced on network namespaces: needs root"), .serialized)
+struct ServiceRestartTests {
+    @Test func servicesKeepBalancingWhileTheAgentIsDeadAndAfterItRestarts() throws {
+        let topology = try makeTopology(podNames: ["client", "b0", "b1"])
+        defer { topology.teardown() }
+        var pods = ""
+        for pod in topology.pods {
+            let isBackend = pod.name.hasPrefix("b")
+            if isBackend { try pod.serve(tcp: [ServiceManifests.backendTCP]) }
+            pods += ServiceManifests.pod(pod, labels: ["app": isBackend ? "web" : pod.name], node: topology.id)
+        }
+        let agent = try RunningAgent(topology: topology, files: ["pods.yaml": pods, "service.yaml": ServiceManifests.service()])
+        defer { agent.teardown() }
+        let client = topology.pods[0]
+        func backendsReached() throws -> Set<String> {
+            var seen: Set<String> = []
+            for _ in 0..<30 {
+                let answer = try client.tcp(to: ServiceManifests.vip4, port: ServiceManifests.httpPort,
+                                            cgroup: agent.cgroup).answer ?? "none"
+                seen.insert(String(answer.split(separator: " ").first ?? "none"))
+            }
+            return seen
+        }
+        #expect(try backendsReached() == ["b0", "b1"])
+        agent.kill()
+        #expect(try backendsReached() == ["b0", "b1"])
+        try agent.restart()
+        #expect(try backendsReached() == ["b0", "b1"])
+    }
+}
