@@ -28,6 +28,8 @@ struct HTTPRoutes: Sendable {
             return .json(StatusDocument(snapshot: status.snapshot, capacities: capacities()))
         case "/v1/endpoints":
             return .json(EndpointsDocument(snapshot: status.snapshot))
+        case "/v1/services":
+            return .json(ServicesDocument(snapshot: status.snapshot))
         case "/v1/policies":
             return .json(PoliciesDocument(snapshot: status.snapshot))
         case "/v1/identities":

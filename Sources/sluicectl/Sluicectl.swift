@@ -8,5 +8,5 @@ struct Sluicectl: ParsableCommand {
         commandName: "sluicectl",
         abstract: "Inspect and manage the Sluice datapath on this node.",
         version: SluiceVersion.current,
-        subcommands: [Status.self, Endpoints.self, Policies.self, Explain.self, Observe.self, Validate.self, Teardown.self])
+        subcommands: [Status.self, Endpoints.self, Services.self, Policies.self, Explain.self, Observe.self, Validate.self, Teardown.self])
 }

@@ -177,6 +177,10 @@ struct ServiceRestartTests {
             return seen
         }
         #expect(try backendsReached() == ["b0", "b1"])
+        let listing = try topology.node.run([try TestPaths.binary("sluicectl"), "services",
+                                             "--address", "127.0.0.1:\(agent.port)"]).checked()
+        #expect(listing.stdout.contains("default/web"), "\(listing.stdout)")
+        #expect(listing.stdout.components(separatedBy: "active").count - 1 >= 2, "\(listing.stdout)")
         agent.kill()
         #expect(try backendsReached() == ["b0", "b1"])
         try agent.restart()
