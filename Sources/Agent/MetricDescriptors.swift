@@ -35,6 +35,11 @@ enum MetricDescriptors {
     static var timeToEnforce: MetricNameDescriptor { MetricNameDescriptor(metricName: "sluice_time_to_enforce",
         unitName: "seconds", helpText: "From a change in the policy directory to the last map write that enforces it.") }
 
+    static var pods: MetricNameDescriptor { gauge("sluice_pods", "Pods in the manifests, local or not.") }
+    static var serviceFrontends: MetricNameDescriptor { gauge("sluice_service_frontends",
+        "Service frontends (service, port, family) the socket load balancer serves.") }
+    static var mapOperations: MetricNameDescriptor { counter("sluice_map_operations",
+        "Writes of the reconciler to the policy, ipcache and endpoints maps, by map, operation and outcome.") }
     static var mapFull: MetricNameDescriptor { counter("sluice_map_full_refusals",
         "Syncs refused because a map could not hold the plan, by map.") }
 

@@ -33,6 +33,13 @@ final class MetricsExporter: Sendable {
         registry.makeDurationHistogram(descriptor: MetricDescriptors.timeToEnforce, buckets: buckets).record(duration)
     }
 
+    func mapOperations(map: String, operation: String, outcome: String, count: Int) {
+        guard count > 0 else { return }
+        registry.makeCounter(descriptor: MetricDescriptors.mapOperations,
+                             labels: [("map", map), ("operation", operation), ("outcome", outcome)])
+            .increment(by: Int64(count))
+    }
+
     func mapFull(_ name: String) {
         registry.makeCounter(descriptor: MetricDescriptors.mapFull, labels: [("map", name)]).increment()
     }
@@ -118,6 +125,9 @@ final class MetricsExporter: Sendable {
 
     private func refreshStateGauges() {
         let snapshot = status.snapshot
+        registry.makeGauge(descriptor: MetricDescriptors.pods).set(Double(snapshot.cluster?.pods.count ?? 0))
+        registry.makeGauge(descriptor: MetricDescriptors.serviceFrontends)
+            .set(Double(snapshot.plan?.services.frontends.count ?? 0))
         registry.makeGauge(descriptor: MetricDescriptors.endpoints).set(Double(snapshot.endpoints))
         registry.makeGauge(descriptor: MetricDescriptors.identities).set(Double(snapshot.identities))
         registry.makeGauge(descriptor: MetricDescriptors.policies).set(Double(snapshot.policies))

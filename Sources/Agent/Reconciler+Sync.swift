@@ -39,6 +39,12 @@ extension Reconciler {
             }
             for key in ipcache.deletes { try maps.ipcache.delete(key) }
             for key in policy.deletes { try maps.policy.delete(key) }
+            for (map, diff) in [(maps.policy.name, (policy.upserts.count, policy.deletes.count)),
+                                (maps.ipcache.name, (ipcache.upserts.count, ipcache.deletes.count)),
+                                (maps.endpoints.name, (endpoints.upserts.count, endpoints.deletes.count))] {
+                metrics.mapOperations(map: map, operation: "update", outcome: "ok", count: diff.0)
+                metrics.mapOperations(map: map, operation: "delete", outcome: "ok", count: diff.1)
+            }
             let changed = !(policy.isEmpty && ipcache.isEmpty && endpoints.isEmpty)
             if changed {
                 logger.info("maps synced", metadata: [
@@ -59,6 +65,10 @@ extension Reconciler {
         } catch let error as AgentError {
             throw error
         } catch let error as BPFError {
+            // The subject starts with the map's name ("sluice_pol_v1, 65536 entries").
+            let map = String(error.subject.prefix { $0 != "," && $0 != " " })
+            let operation = error.call.contains("delete") ? "delete" : "update"
+            metrics.mapOperations(map: map, operation: operation, outcome: error.kind == .mapFull ? "full" : "error", count: 1)
             throw .bpf(error, context: "syncing maps")
         } catch {
             throw .configuration("syncing maps: \(error)")
