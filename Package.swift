@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Model"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Planner", "Model", "CSluiceBPF"]),
         .testTarget(name: "BPFTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
-        .testTarget(name: "DatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
+        .testTarget(name: "DatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport", "Agent"]),
         .testTarget(name: "ServiceDatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "BPF", "CSluiceBPF", "Planner", "Model"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport"]),

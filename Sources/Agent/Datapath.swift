@@ -56,7 +56,8 @@ public struct DatapathMaps: Sendable {
     public let config: BPFMap<UInt32, sluice_config>
     public let policyStats: BPFPerCPUMap<sluice_policy_stats_key, sluice_policy_stats_value>
 
-    init(object: BPFObject) throws(BPFError) {
+    /// The maps of a loaded object that includes bpf/lib/maps.h (tests load tc_pod.bpf.o themselves).
+    public init(object: BPFObject) throws(BPFError) {
         endpoints = try object.map(SLUICE_MAP_ENDPOINTS)
         ipcache = try object.map(SLUICE_MAP_IPCACHE)
         policy = try object.map(SLUICE_MAP_POLICY)

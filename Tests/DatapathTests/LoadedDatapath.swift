@@ -1,3 +1,4 @@
+import Agent
 import BPF
 import CSluiceBPF
 import Glibc
@@ -28,14 +29,16 @@ final class LoadedDatapath {
         let path = Self.objectPath
         guard access(path, R_OK) == 0 else { throw DatapathTestError.missingObject(path: path) }
         object = try BPFObject(path: path, pinDirectory: pinDirectory)
-        endpoints = try object.map(SLUICE_MAP_ENDPOINTS)
-        ipcache = try object.map(SLUICE_MAP_IPCACHE)
-        policy = try object.map(SLUICE_MAP_POLICY)
-        conntrack = try object.map(SLUICE_MAP_CT)
-        conntrackOther = try object.map(SLUICE_MAP_CT_OTHER)
-        metrics = try object.perCPUMap(SLUICE_MAP_METRICS)
-        config = try object.map(SLUICE_MAP_CONFIG)
-        policyStats = try object.perCPUMap(SLUICE_MAP_POLICY_STATS)
+        // The agent's own typed handles, so the tests open the maps exactly as it does.
+        let maps = try DatapathMaps(object: object)
+        endpoints = maps.endpoints
+        ipcache = maps.ipcache
+        policy = maps.policy
+        conntrack = maps.conntrack
+        conntrackOther = maps.conntrackOther
+        metrics = maps.metrics
+        config = maps.config
+        policyStats = maps.policyStats
         programs = [
             SLUICE_PROG_FROM_POD: try object.program(SLUICE_PROG_FROM_POD),
             SLUICE_PROG_TO_POD: try object.program(SLUICE_PROG_TO_POD),
