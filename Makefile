@@ -20,11 +20,13 @@ BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_x86 \
 	-I bpf/include -I bpf/lib -I $(ARCH_INCLUDE)
 
 DEBIAN_PACKAGES := libbpf-dev libelf-dev zlib1g-dev linux-libc-dev pkg-config \
-	iproute2 util-linux procps prometheus
+	iproute2 util-linux procps prometheus iptables nftables
 
 BIN_DIR = $(shell $(SWIFT) build -c $(CONFIGURATION) --show-bin-path)
+# The benchmark measures release builds, whatever CONFIGURATION says.
+RELEASE_BIN_DIR = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: all deps bpf build test run install clean
+.PHONY: all deps bpf build test bench run install clean
 
 all: build
 
@@ -49,6 +51,15 @@ build: deps bpf
 test: build
 	SLUICE_BPF_DIR=$(CURDIR)/$(BPF_OUT) SLUICE_BIN_DIR=$(BIN_DIR) \
 		$(SWIFT) test -c $(CONFIGURATION)
+	SLUICE_BPF_DIR=$(CURDIR)/$(BPF_OUT) SLUICE_BIN_DIR=$(BIN_DIR) \
+		$(BIN_DIR)/sluice-bench --smoke --output-directory $(CURDIR)/.build/bench-smoke
+
+# Root; about 15 minutes, BENCH_QUICK=1 about 2. Writes bench/results/<date>-<host>.md and .json.
+bench: deps bpf
+	$(SWIFT) build -c release
+	SLUICE_BPF_DIR=$(CURDIR)/$(BPF_OUT) SLUICE_BIN_DIR=$(RELEASE_BIN_DIR) \
+		$(RELEASE_BIN_DIR)/sluice-bench --output-directory $(CURDIR)/bench/results \
+		$(if $(filter-out 0,$(BENCH_QUICK)),--quick)
 
 run: build
 	deploy/demo/run-demo.sh $(BIN_DIR) $(CURDIR)/$(BPF_OUT) $(CURDIR)/deploy/examples

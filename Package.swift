@@ -53,6 +53,17 @@ let package = Package(
         .testTarget(name: "CNITests", dependencies: ["CNI", "Agent", "Model", "Planner"]),
         .executableTarget(name: "sluice-plan-bench", dependencies: ["Planner", "Model"]),
         .target(name: "TestSupport", dependencies: ["BPF"]),
+        // `make bench`: the runner and its load generator live in bench/, apart from the product.
+        .executableTarget(
+            name: "sluice-bench",
+            dependencies: ["BPF", "CSluiceBPF", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "bench/Sources/sluice-bench"
+        ),
+        .executableTarget(
+            name: "sluice-loadgen",
+            path: "bench/Sources/sluice-loadgen",
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror"])]
+        ),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Model"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Planner", "Model", "CSluiceBPF"]),

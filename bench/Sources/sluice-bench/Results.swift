@@ -1,0 +1,63 @@
+/// One repetition of the three workloads against one subject.
+struct WorkloadSample: Codable, Sendable {
+    /// crr: connect, request, response, close, one after another.
+    var connectionsPerSecond: Double
+    var connectionP50Us: Double
+    var connectionP99Us: Double
+    /// Client plus server CPU per crr connection, softirq work they ran included.
+    var cpuPerConnectionUs: Double
+    /// rr: round trips over one persistent connection.
+    var requestP50Us: Double
+    var requestP99Us: Double
+    /// bulk: one stream, as the server counted it.
+    var throughputGbitPerSecond: Double
+}
+
+/// The control plane at one scale: full load and one-object changes, probe-observed.
+struct ControlPlaneResult: Codable, Sendable {
+    /// From the start of the write until the probe's first connection through the probed object.
+    var loadSeconds: Double
+    /// Until the system itself said every object was applied (Sluice: its policy count).
+    var loadAppliedSeconds: Double?
+    /// The loading command's own wall time and CPU (iptables-restore, nft).
+    var loadCommand: CommandCost?
+    /// Each change, from the write until the probe saw it, alternately blocking and opening.
+    var changeMilliseconds: [Double]
+    /// CPU of each change's command (iptables-restore, nft), in ms.
+    var changeCommandCPUMilliseconds: [Double]
+    var agent: AgentUsage?
+    /// What the reader should know about how this row was measured.
+    var notes: [String]
+}
+
+/// The agent's footprint at one scale.
+struct AgentUsage: Codable, Sendable {
+    var rssMiBAfterLoad: Double
+    var peakRSSMiB: Double
+    /// CPU the agent spent from the write of N objects until it went idle (or the settle bound).
+    var loadCPUSeconds: Double
+    /// CPU per one-object change, from the first change to the last one seen (follow-up
+    /// reconciles of all but the last included), averaged.
+    var cpuMillisecondsPerChange: Double
+}
+
+struct SubjectResult: Codable, Sendable {
+    enum Status: String, Codable, Sendable {
+        case measured, unavailable, failed
+    }
+
+    var id: String
+    var title: String
+    var kind: Subject.Kind
+    var status: Status
+    /// Why unavailable, or what failed.
+    var note: String?
+    var controlPlane: ControlPlaneResult?
+    var samples: [WorkloadSample]
+}
+
+struct ScaleResult: Codable, Sendable {
+    var scale: Int
+    var baseline: SubjectResult
+    var subjects: [SubjectResult]
+}

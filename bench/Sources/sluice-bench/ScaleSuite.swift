@@ -1,0 +1,62 @@
+import Foundation
+import TestSupport
+
+/// Every subject at every scale, each on a fresh topology: control plane first (load,
+/// changes), then the workloads on the loaded system. The baseline runs first at each
+/// scale, and again last in full runs, so ratios compare measurements minutes apart.
+struct ScaleSuite {
+    let plan: BenchPlan
+    let environment: BenchEnvironment
+    let subjects: [Subject]
+
+    private var loadgen: Loadgen { Loadgen(binary: environment.loadgen) }
+
+    func run() -> [ScaleResult] {
+        plan.scales.map { scale in
+            say("N = \(scale)")
+            var baseline = measure(SubjectCatalog.baseline, scale: scale)
+            let results = subjects.map { measure($0, scale: scale) }
+            if plan.baselineAtEnd && baseline.status == .measured {
+                let again = measure(SubjectCatalog.baseline, scale: scale)
+                if again.status == .measured {
+                    baseline.samples += again.samples
+                } else {
+                    baseline.status = again.status
+                    baseline.note = again.note
+                }
+            }
+            return ScaleResult(scale: scale, baseline: baseline, subjects: results)
+        }
+    }
+
+    private func measure(_ subject: Subject, scale: Int) -> SubjectResult {
+        var result = SubjectResult(id: subject.id, title: subject.title, kind: subject.kind, status: .measured,
+                                   samples: [])
+        if let reason = subject.unavailableReason {
+            result.status = .unavailable
+            result.note = reason
+            say("  \(subject.id): \(reason)")
+            return result
+        }
+        let started = monotonicNanoseconds()
+        do {
+            let topology = try BenchTopology(loadgen: loadgen)
+            defer { topology.tearDown() }
+            let context = SessionContext(environment: environment, loadgen: loadgen, topology: topology, scale: scale,
+                                         plan: plan)
+            if let makeSession = subject.makeSession {
+                let session = try makeSession(context)
+                defer { session.tearDown() }
+                (result.controlPlane, result.samples) = try SubjectRun(context: context, session: session).run()
+            } else {
+                result.samples = try WorkloadRunner(context: context).run(target: topology.directTarget, cgroup: nil)
+            }
+        } catch {
+            result.status = .failed
+            result.note = "\(error)"
+        }
+        let seconds = Double(monotonicNanoseconds() - started) / 1e9
+        say("  \(subject.id): \(ProgressLine(result)) (\(String(format: "%.1f", seconds)) s)")
+        return result
+    }
+}

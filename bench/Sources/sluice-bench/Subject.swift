@@ -1,0 +1,50 @@
+/// A row of the report: one way of getting the client's traffic to the servers.
+struct Subject: Sendable {
+    enum Kind: String, Codable, Sendable {
+        /// Nothing attached: the machine's limit.
+        case baseline
+        /// NetworkPolicy enforcement; traffic goes pod to pod.
+        case policy
+        /// Service load balancing; traffic goes to a cluster IP.
+        case service
+    }
+
+    let id: String
+    let title: String
+    let kind: Kind
+    /// Why the subject cannot run in this build, if it cannot.
+    let unavailableReason: String?
+    /// Nil for the baseline, which has nothing to load or change.
+    let makeSession: (@Sendable (SessionContext) throws -> SubjectSession)?
+}
+
+enum SubjectCatalog {
+    static let baseline = Subject(id: "baseline", title: "baseline (nothing attached)", kind: .baseline,
+                                  unavailableReason: nil, makeSession: nil)
+
+    /// Every row besides the baseline, policy rows first.
+    static func all(environment: BenchEnvironment) -> [Subject] {
+        let socketLB = environment.socketLBObject == nil
+            ? "not available in this build: no \(BenchEnvironment.socketLBObject) in \(environment.bpfDirectory)" : nil
+        return [
+            Subject(id: "sluice-policy", title: "Sluice, N NetworkPolicies", kind: .policy, unavailableReason: nil,
+                    makeSession: { SluicePolicySession($0) }),
+            Subject(id: "iptables-policy-nft", title: "iptables (nft) policy chain, N rules", kind: .policy,
+                    unavailableReason: nil, makeSession: { try IPTablesPolicySession($0, backend: .nft) }),
+            Subject(id: "iptables-policy-legacy", title: "iptables (legacy) policy chain, N rules", kind: .policy,
+                    unavailableReason: nil, makeSession: { try IPTablesPolicySession($0, backend: .legacy) }),
+            Subject(id: "sluice-socket-lb", title: "Sluice services, socket LB", kind: .service,
+                    unavailableReason: socketLB, makeSession: { SluiceServiceSession($0) }),
+            Subject(id: "sluice-per-packet-lb", title: "Sluice services, per-packet path", kind: .service,
+                    unavailableReason: "not measured yet: the per-packet path (tc_node on --nodeport-interfaces) serves "
+                        + "clients outside the node, and this harness has no external-client namespace yet",
+                    makeSession: nil),
+            Subject(id: "kube-proxy-iptables-nft", title: "kube-proxy iptables mode (nft backend)", kind: .service,
+                    unavailableReason: nil, makeSession: { try KubeProxyIPTablesSession($0, backend: .nft) }),
+            Subject(id: "kube-proxy-iptables-legacy", title: "kube-proxy iptables mode (legacy backend)", kind: .service,
+                    unavailableReason: nil, makeSession: { try KubeProxyIPTablesSession($0, backend: .legacy) }),
+            Subject(id: "kube-proxy-nftables", title: "kube-proxy nftables mode", kind: .service,
+                    unavailableReason: nil, makeSession: { try KubeProxyNFTablesSession($0) }),
+        ]
+    }
+}
