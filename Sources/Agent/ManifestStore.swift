@@ -75,6 +75,11 @@ struct ManifestStore {
         return isNew ? message : nil
     }
 
+    /// Read and decoded without error.
+    func isGood(_ name: String) -> Bool {
+        files[name].map { $0.error == nil } ?? false
+    }
+
     mutating func retain(_ names: Set<String>) {
         files = files.filter { names.contains($0.key) }
     }

@@ -21,9 +21,12 @@ extension Reconciler {
 
             for (key, value) in policy.upserts { try maps.policy.update(key, value) }
             for (key, value) in ipcache.upserts { try maps.ipcache.update(key, value) }
-            // Programs go on before the endpoint entry turns enforcement on; checking
-            // every run also repairs a filter someone removed by hand.
-            for (key, pod) in endpointEntries.pods {
+            // Programs go on before the endpoint entry turns enforcement on. A
+            // read-back run checks every interface (repairing a filter someone
+            // removed by hand); other runs only the endpoints that changed.
+            let readingBack = applied == nil
+            let changedInterfaces = Set(endpoints.upserts.map(\.key.ifindex))
+            for (key, pod) in endpointEntries.pods where readingBack || changedInterfaces.contains(key) {
                 let ifindex = Int32(bitPattern: key)
                 if !(try datapath.isAttached(ifindex: ifindex)) {
                     try datapath.attach(ifindex: ifindex)

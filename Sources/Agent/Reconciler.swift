@@ -23,6 +23,8 @@ actor Reconciler {
     var allocations = Allocations()
     /// What the last successful sync wrote; nil forces a read-back.
     var applied: AppliedMaps?
+    /// stat(2) of each file when it was last read.
+    private var stamps: [String: FileStamp] = [:]
     /// Host interface of each enforced pod, as of the last sync.
     var enforcedInterfaces: [String: String] = [:]
     /// Pinned maps being replaced by resized ones, until the first sync has
@@ -85,7 +87,10 @@ actor Reconciler {
             metrics.reconcileFinished(outcome: "no_directory")
             return
         }
-        if readBack { applied = nil }
+        if readBack {
+            applied = nil
+            stamps = [:]
+        }
         readFiles()
         let cluster = Cluster(manifests: mergingCNIEndpoints(store.manifests))
         let node = nodeSettings()
@@ -154,6 +159,10 @@ actor Reconciler {
             return
         }
         for name in names {
+            // Unchanged and good: nothing to read (a read-back run forgets the stamps).
+            let stamp = directory.stamp(name)
+            if let stamp, stamps[name] == stamp, store.isGood(name) { continue }
+            stamps[name] = stamp
             switch directory.read(name) {
             case .contents(let text):
                 if let error = store.update(name, path: directory.path + "/" + name, contents: text) {
@@ -168,5 +177,6 @@ actor Reconciler {
             }
         }
         store.retain(Set(names))
+        stamps = stamps.filter { names.contains($0.key) }
     }
 }
