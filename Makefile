@@ -60,6 +60,8 @@ bench: deps bpf
 	SLUICE_BPF_DIR=$(CURDIR)/$(BPF_OUT) SLUICE_BIN_DIR=$(RELEASE_BIN_DIR) \
 		$(RELEASE_BIN_DIR)/sluice-bench --output-directory $(CURDIR)/bench/results \
 		$(if $(filter-out 0,$(BENCH_QUICK)),--quick)
+	@echo "planner at scale (5,000 pods, 1,000 policies):"
+	$(RELEASE_BIN_DIR)/sluice-plan-bench 5000 1000 5 | tee bench/results/planner-$$(date +%F)-$$(hostname).json
 
 run: build
 	deploy/demo/run-demo.sh $(BIN_DIR) $(CURDIR)/$(BPF_OUT) $(CURDIR)/deploy/examples
