@@ -11,6 +11,9 @@ struct ManifestStore {
     }
 
     private var files: [String: Entry] = [:]
+    /// Which file defines each object in force, so a duplicate is found
+    /// without walking every other file (10,000 files load in linear time).
+    private var owners: [ObjectKey: (file: String, source: ManifestSource)] = [:]
 
     /// Decodes `contents` of `name` unless unchanged and good. Returns a new
     /// error, if any, in which case the file's previous manifests stay. A
@@ -23,6 +26,7 @@ struct ManifestStore {
             if let duplicate = duplicate(in: manifests, of: name) {
                 return fail(name, message: duplicate, contents: contents)
             }
+            index(name, removing: files[name]?.manifests ?? [], adding: manifests)
             files[name] = Entry(contents: contents, manifests: manifests,
                                 generation: (files[name]?.generation ?? 0) + 1, error: nil)
             return nil
@@ -36,17 +40,22 @@ struct ManifestStore {
     /// The file that brings the second copy is the one refused.
     private func duplicate(in manifests: [Manifest], of name: String) -> String? {
         var seen: [ObjectKey: ManifestSource] = [:]
-        for (other, entry) in files where other != name {
-            for manifest in entry.manifests { seen[ObjectKey(manifest)] = manifest.source }
-        }
         for manifest in manifests {
             let key = ObjectKey(manifest)
+            if let owner = owners[key], owner.file != name {
+                return "\(manifest.source): \(key) is already defined at \(owner.source)"
+            }
             if let first = seen[key] {
                 return "\(manifest.source): \(key) is already defined at \(first)"
             }
             seen[key] = manifest.source
         }
         return nil
+    }
+
+    private mutating func index(_ name: String, removing old: [Manifest], adding new: [Manifest]) {
+        for manifest in old where owners[ObjectKey(manifest)]?.file == name { owners[ObjectKey(manifest)] = nil }
+        for manifest in new { owners[ObjectKey(manifest)] = (name, manifest.source) }
     }
 
     private struct ObjectKey: Hashable, CustomStringConvertible {
@@ -81,6 +90,7 @@ struct ManifestStore {
     }
 
     mutating func retain(_ names: Set<String>) {
+        for (name, entry) in files where !names.contains(name) { index(name, removing: entry.manifests, adding: []) }
         files = files.filter { names.contains($0.key) }
     }
 
