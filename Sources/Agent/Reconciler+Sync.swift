@@ -49,6 +49,7 @@ extension Reconciler {
                 metrics.mapOperations(map: map, operation: "delete", outcome: "ok", count: diff.1)
             }
             let changed = !(policy.isEmpty && ipcache.isEmpty && endpoints.isEmpty)
+            lastSyncChangedMaps = changed
             if changed {
                 logger.info("maps synced", metadata: [
                     "policy": "+\(policy.upserts.count) -\(policy.deletes.count)",

@@ -23,6 +23,8 @@ actor Reconciler {
     var allocations = Allocations()
     /// What the last successful sync wrote; nil forces a read-back.
     var applied: AppliedMaps?
+    /// Whether the last sync wrote to the policy, ipcache or endpoints map.
+    var lastSyncChangedMaps = false
     /// stat(2) of each file when it was last read.
     private var stamps: [String: FileStamp] = [:]
     /// Host interface of each enforced pod, as of the last sync.
@@ -121,7 +123,8 @@ actor Reconciler {
                 migration.finish(logger: logger)
                 self.migration = nil
             }
-            if let trigger { metrics.enforced(after: .now - trigger) }
+            // Only runs that changed the maps enforced something (a temp file's close does not).
+            if let trigger, lastSyncChangedMaps { metrics.enforced(after: .now - trigger) }
         } catch {
             applied = nil
             logger.error("sync failed; previous state stays enforced", metadata: ["error": "\(error)"])
