@@ -56,7 +56,8 @@ let package = Package(
         // `make bench`: the runner and its load generator live in bench/, apart from the product.
         .executableTarget(
             name: "sluice-bench",
-            dependencies: ["BPF", "CSluiceBPF", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Agent", "BPF", "CSluiceBPF", "TestSupport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "bench/Sources/sluice-bench"
         ),
         .executableTarget(

@@ -1,3 +1,4 @@
+import Agent
 import BPF
 import CSluiceBPF
 import Glibc
@@ -27,11 +28,13 @@ final class MicroDatapath {
         object = try BPFObject(path: path, pinDirectory: pinDirectory)
         toPod = try object.program(SLUICE_PROG_TO_POD)
         fromPod = try object.program(SLUICE_PROG_FROM_POD)
-        endpoints = try object.map(SLUICE_MAP_ENDPOINTS)
-        ipcache = try object.map(SLUICE_MAP_IPCACHE)
-        policy = try object.map(SLUICE_MAP_POLICY)
-        conntrack = try object.map(SLUICE_MAP_CT)
-        metrics = try object.perCPUMap(SLUICE_MAP_METRICS)
+        // The agent's own typed handles: the maps are opened exactly as sluiced opens them.
+        let maps = try DatapathMaps(object: object)
+        endpoints = maps.endpoints
+        ipcache = maps.ipcache
+        policy = maps.policy
+        conntrack = maps.conntrack
+        metrics = maps.metrics
     }
 
     /// Loads a fresh copy, runs `body`, and removes the pins whatever happens.
