@@ -44,7 +44,7 @@ struct FlowStreamTests {
         let history = FlowHistory()
         history.append([Self.event(1001), Self.event(1002), Self.event(1003, verdict: "allowed")])
         try await withServer(history: history) { port in
-            let client = try StreamClient(port: port)
+            let client = try LoopbackClient(port: port)
             client.send("GET /v1/flows?follow=true&last=2&verdict=dropped HTTP/1.1\r\nHost: x\r\n\r\n")
             let head = client.read(until: "\"port\":1002", timeout: .seconds(2))
             #expect(head.hasPrefix("HTTP/1.1 200 OK"), "\(head)")
@@ -61,10 +61,10 @@ struct FlowStreamTests {
     @Test func streamsOverTheMaximumAreRefused() async throws {
         let history = FlowHistory(maximumSubscribers: 2)
         try await withServer(history: history) { port in
-            let open = try (0..<2).map { _ in try StreamClient(port: port) }
+            let open = try (0..<2).map { _ in try LoopbackClient(port: port) }
             for client in open { client.send("GET /v1/flows?follow=true HTTP/1.1\r\nHost: x\r\n\r\n") }
             #expect(await eventually { history.subscriberCount == 2 })
-            let refused = try StreamClient(port: port)
+            let refused = try LoopbackClient(port: port)
             refused.send("GET /v1/flows?follow=true HTTP/1.1\r\nHost: x\r\n\r\n")
             let answer = refused.read(until: "open", timeout: .seconds(2))
             #expect(answer.hasPrefix("HTTP/1.1 503"), "\(answer)")
@@ -76,7 +76,7 @@ struct FlowStreamTests {
     @Test func clientThatStopsReadingIsDisconnectedAndItsLossCounted() async throws {
         let history = FlowHistory(capacity: 100)
         try await withServer(history: history) { port in
-            let client = try StreamClient(port: port, receiveBuffer: 4096)
+            let client = try LoopbackClient(port: port, receiveBuffer: 4096)
             client.send("GET /v1/flows?follow=true HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await eventually { history.subscriberCount == 1 })
             // Far more than the kernel's socket buffers and the channel's watermark hold.
@@ -97,68 +97,5 @@ struct FlowStreamTests {
             try? await Task.sleep(for: .milliseconds(10))
         }
         return condition()
-    }
-}
-
-/// A raw TCP client on 127.0.0.1 that reads only when told to.
-private final class StreamClient {
-    private let fd: Int32
-
-    init(port: Int, receiveBuffer: Int32? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-        if var size = receiveBuffer {
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(UInt32(0x7f00_0001).bigEndian)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard result == 0 else {
-            let code = errno
-            close(fd)
-            throw POSIXError(.init(rawValue: code) ?? .EIO)
-        }
-    }
-
-    deinit {
-        close(fd)
-    }
-
-    func send(_ text: String) {
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// What arrives until it contains `marker`, the server closes, or `timeout` passes.
-    func read(until marker: String, timeout: Duration) -> String {
-        let deadline = ContinuousClock.now + timeout
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while ContinuousClock.now < deadline {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 20) > 0 else { continue }
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            received += buffer[..<count]
-            if String(decoding: received, as: UTF8.self).contains(marker) { break }
-        }
-        return String(decoding: received, as: UTF8.self)
-    }
-
-    /// Reads and discards until the server has closed; false if it has not within `timeout`.
-    func drainsToEnd(timeout: Duration) -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        while ContinuousClock.now < deadline {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 20) > 0 else { continue }
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { return true }
-        }
-        return false
     }
 }
