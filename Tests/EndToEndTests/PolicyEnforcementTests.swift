@@ -57,7 +57,9 @@ struct PolicyEnforcementTests {
         try expectReachability(topology, frontend: true, other: true)
     }
 
-    @Test func metricsCountAllowedAndDroppedPackets() throws {
+    /// Three pods, the backend serving TCP and UDP, and the agent enforcing
+    /// that only the frontend may reach it: the setup the tests below share.
+    private func withFrontendAllowedIntoBackend(_ body: (Topology, RunningAgent) throws -> Void) throws {
         let topology = try makeTopology(podNames: ["frontend", "backend", "other"])
         defer { topology.teardown() }
         try topology.pod(named: "backend")?.serve(tcp: [Self.port], udp: [Self.port])
@@ -66,64 +68,58 @@ struct PolicyEnforcementTests {
             "policy.yaml": Manifests.allowOnly(from: "frontend", to: "backend", port: Int(Self.port)),
         ])
         defer { agent.teardown() }
-        let dropped = ["direction": "ingress", "verdict": "dropped", "reason": "policy_denied"]
-        let allowed = ["direction": "ingress", "verdict": "forwarded", "reason": "policy_allowed"]
-        let droppedBefore = try agent.metric("sluice_datapath_packets_total", dropped)
-        let allowedBefore = try agent.metric("sluice_datapath_packets_total", allowed)
-        let other = try #require(topology.pod(named: "other"))
-        let frontend = try #require(topology.pod(named: "frontend"))
-        let backend = try #require(topology.pod(named: "backend"))
+        try body(topology, agent)
+    }
 
-        // Three UDP datagrams, each dropped once at the backend's veth.
-        for _ in 0..<3 {
-            #expect(try other.udp(to: backend.ipv4, port: Self.port, timeout: .milliseconds(200)) == .timeout)
+    @Test func metricsCountAllowedAndDroppedPackets() throws {
+        try withFrontendAllowedIntoBackend { topology, agent in
+            let dropped = ["direction": "ingress", "verdict": "dropped", "reason": "policy_denied"]
+            let allowed = ["direction": "ingress", "verdict": "forwarded", "reason": "policy_allowed"]
+            let droppedBefore = try agent.metric("sluice_datapath_packets_total", dropped)
+            let allowedBefore = try agent.metric("sluice_datapath_packets_total", allowed)
+            let other = try #require(topology.pod(named: "other"))
+            let frontend = try #require(topology.pod(named: "frontend"))
+            let backend = try #require(topology.pod(named: "backend"))
+
+            // Three UDP datagrams, each dropped once at the backend's veth.
+            for _ in 0..<3 {
+                #expect(try other.udp(to: backend.ipv4, port: Self.port, timeout: .milliseconds(200)) == .timeout)
+            }
+            let metricsText = try agent.get("/metrics").body
+            #expect(try agent.metric("sluice_datapath_packets_total", dropped) == droppedBefore + 3, "\(metricsText)")
+            // One UDP request: the first packet of the flow is allowed by policy, the reply by conntrack.
+            #expect(try frontend.udp(to: backend.ipv4, port: Self.port).isOK)
+            #expect(try agent.metric("sluice_datapath_packets_total", allowed) == allowedBefore + 1)
+            #expect(try agent.metric("sluice_datapath_bytes_total", dropped) > 0)
+            #expect(try agent.metric("sluice_policies") == 1)
+            #expect(try agent.metric("sluice_endpoints") == 3)
+            #expect(try agent.metric("sluice_manifest_files", ["state": "applied"]) == 2)
         }
-        let metricsText = try agent.get("/metrics").body
-        #expect(try agent.metric("sluice_datapath_packets_total", dropped) == droppedBefore + 3, "\(metricsText)")
-        // One UDP request: the first packet of the flow is allowed by policy, the reply by conntrack.
-        #expect(try frontend.udp(to: backend.ipv4, port: Self.port).isOK)
-        #expect(try agent.metric("sluice_datapath_packets_total", allowed) == allowedBefore + 1)
-        #expect(try agent.metric("sluice_datapath_bytes_total", dropped) > 0)
-        #expect(try agent.metric("sluice_policies") == 1)
-        #expect(try agent.metric("sluice_endpoints") == 3)
-        #expect(try agent.metric("sluice_manifest_files", ["state": "applied"]) == 2)
     }
 
     @Test func badFileKeepsItsLastGoodVersionInForceAndIsReported() throws {
-        let topology = try makeTopology(podNames: ["frontend", "backend", "other"])
-        defer { topology.teardown() }
-        try topology.pod(named: "backend")?.serve(tcp: [Self.port], udp: [Self.port])
-        let agent = try RunningAgent(topology: topology, files: [
-            "pods.yaml": podsFile(topology),
-            "policy.yaml": Manifests.allowOnly(from: "frontend", to: "backend", port: Int(Self.port)),
-        ])
-        defer { agent.teardown() }
-        try expectReachability(topology, frontend: true, other: false)
+        try withFrontendAllowedIntoBackend { topology, agent in
+            try expectReachability(topology, frontend: true, other: false)
 
-        try agent.write("policy.yaml", Manifests.allowOnly(from: "frontend", to: "backend", port: 70000))
-        #expect(try eventually { try agent.metric("sluice_manifest_files", ["state": "error"]) == 1 })
-        try expectReachability(topology, frontend: true, other: false)
-        #expect(agent.log.contains("policy.yaml:8: spec.ingress[0].ports[0].port"))
+            try agent.write("policy.yaml", Manifests.allowOnly(from: "frontend", to: "backend", port: 70000))
+            #expect(try eventually { try agent.metric("sluice_manifest_files", ["state": "error"]) == 1 })
+            try expectReachability(topology, frontend: true, other: false)
+            #expect(agent.log.contains("policy.yaml:8: spec.ingress[0].ports[0].port"))
+        }
     }
 
     @Test func enforcementOutlivesTheAgentUntilTeardown() throws {
-        let topology = try makeTopology(podNames: ["frontend", "backend", "other"])
-        defer { topology.teardown() }
-        try topology.pod(named: "backend")?.serve(tcp: [Self.port], udp: [Self.port])
-        let agent = try RunningAgent(topology: topology, files: [
-            "pods.yaml": podsFile(topology),
-            "policy.yaml": Manifests.allowOnly(from: "frontend", to: "backend", port: Int(Self.port)),
-        ])
-        defer { agent.teardown() }
-        try expectReachability(topology, frontend: true, other: false)
+        try withFrontendAllowedIntoBackend { topology, agent in
+            try expectReachability(topology, frontend: true, other: false)
 
-        #expect(agent.stop() == 0)
-        try expectReachability(topology, frontend: true, other: false)
+            #expect(agent.stop() == 0)
+            try expectReachability(topology, frontend: true, other: false)
 
-        let sluicectl = try TestPaths.binary("sluicectl")
-        let teardown = try topology.node.run([sluicectl, "teardown", "--pin-dir", agent.pins.path]).checked()
-        #expect(teardown.stdout.contains("detached from: "))
-        #expect(access(agent.pins.path, F_OK) != 0, "pin directory still there")
-        try expectReachability(topology, frontend: true, other: true)
+            let sluicectl = try TestPaths.binary("sluicectl")
+            let teardown = try topology.node.run([sluicectl, "teardown", "--pin-dir", agent.pins.path]).checked()
+            #expect(teardown.stdout.contains("detached from: "))
+            #expect(access(agent.pins.path, F_OK) != 0, "pin directory still there")
+            try expectReachability(topology, frontend: true, other: true)
+        }
     }
 }
