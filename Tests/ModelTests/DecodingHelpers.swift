@@ -1,3 +1,4 @@
+import Testing
 @testable import Model
 
 /// Decodes `text` as the file `file`.
@@ -19,6 +20,26 @@ func decodingError(_ text: String, file: String = "test.yaml") -> ManifestError?
 func markedLine(_ text: String) -> Int? {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     return lines.firstIndex { $0.hasSuffix("# <-") }.map { $0 + 1 }
+}
+
+/// A manifest that must fail validation at the line marked `# <-`, with this field path and message.
+struct ValidationCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var yaml: String
+    var fieldPath: String
+    var message: String
+    var testDescription: String { name }
+
+    /// Decodes the fixture as `file` and checks the error's file, line, field path and message.
+    func expectReported(in file: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let line = try #require(markedLine(yaml), "fixture lacks a # <- marker", sourceLocation: sourceLocation)
+        let error = try #require(decodingError(yaml, file: file), sourceLocation: sourceLocation)
+        #expect(error.file == file, sourceLocation: sourceLocation)
+        #expect(error.line == line, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.fieldPath == fieldPath, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.message.contains(message), "message: \(error.message)", sourceLocation: sourceLocation)
+        #expect(error.description.hasPrefix("\(file):\(line): "), sourceLocation: sourceLocation)
+    }
 }
 
 extension Manifest {

@@ -4,13 +4,7 @@ import Testing
 /// Every validation rule, each asserting the file, the exact line (marked `# <-` in the fixture)
 /// and the field path of the error.
 struct ManifestValidationTests {
-    struct Case: Sendable, CustomTestStringConvertible {
-        var name: String
-        var yaml: String
-        var fieldPath: String
-        var message: String
-        var testDescription: String { name }
-    }
+    typealias Case = ValidationCase
 
     static func policy(_ spec: String) -> String {
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec:\n" + spec
@@ -216,13 +210,7 @@ struct ManifestValidationTests {
 
     @Test(arguments: cases)
     func invalidManifestIsReportedAtItsLineAndFieldPath(_ testCase: Case) throws {
-        let line = try #require(markedLine(testCase.yaml), "fixture lacks a # <- marker")
-        let error = try #require(decodingError(testCase.yaml, file: "dir/case.yaml"))
-        #expect(error.file == "dir/case.yaml")
-        #expect(error.line == line)
-        #expect(error.fieldPath == testCase.fieldPath)
-        #expect(error.message.contains(testCase.message), "message: \(error.message)")
-        #expect(error.description.hasPrefix("dir/case.yaml:\(line): "))
+        try testCase.expectReported(in: "dir/case.yaml")
     }
 
     @Test func portOutOfRangeReadsLikeTheExampleInTheDesign() {

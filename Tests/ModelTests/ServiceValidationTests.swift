@@ -3,13 +3,7 @@ import Testing
 
 /// Every Service and EndpointSlice rule, each asserting the exact line (marked `# <-`) and field path.
 struct ServiceValidationTests {
-    struct Case: Sendable, CustomTestStringConvertible {
-        var name: String
-        var yaml: String
-        var fieldPath: String
-        var message: String
-        var testDescription: String { name }
-    }
+    typealias Case = ValidationCase
 
     static func service(_ spec: String) -> String {
         "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n" + spec
@@ -117,11 +111,6 @@ struct ServiceValidationTests {
 
     @Test(arguments: cases)
     func invalidServiceOrSliceIsReportedAtItsLineAndFieldPath(_ testCase: Case) throws {
-        let line = try #require(markedLine(testCase.yaml), "fixture lacks a # <- marker")
-        let error = try #require(decodingError(testCase.yaml, file: "dir/svc.yaml"))
-        #expect(error.line == line, "\(error)")
-        #expect(error.fieldPath == testCase.fieldPath, "\(error)")
-        #expect(error.message.contains(testCase.message), "message: \(error.message)")
-        #expect(error.description.hasPrefix("dir/svc.yaml:\(line): "))
+        try testCase.expectReported(in: "dir/svc.yaml")
     }
 }
