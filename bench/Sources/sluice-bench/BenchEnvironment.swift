@@ -12,6 +12,7 @@ struct BenchEnvironment: Sendable {
 
     static let podObject = "tc_pod.bpf.o"
     static let socketLBObject = "sock_lb.bpf.o"
+    static let nodePortObject = "tc_node.bpf.o"
 
     /// Commands run inside namespaces, with the Debian package that brings each.
     static let tools: [(command: String, package: String)] = [
@@ -40,6 +41,12 @@ struct BenchEnvironment: Sendable {
     /// The socket load balancer's object, when this build has one.
     var socketLBObject: String? {
         let path = bpfDirectory + "/" + Self.socketLBObject
+        return access(path, R_OK) == 0 ? path : nil
+    }
+
+    /// The per-packet service path's object (NodePort DNAT), when this build has one.
+    var nodePortObject: String? {
+        let path = bpfDirectory + "/" + Self.nodePortObject
         return access(path, R_OK) == 0 ? path : nil
     }
 

@@ -34,6 +34,8 @@ struct BenchPlan: Codable, Sendable {
     var baselineAtEnd: Bool
     /// The whole run is aborted (and cleaned up) past this.
     var hardLimitSeconds: Int
+    /// The cluster-scale control-plane run (issue #3's target); tiny in smoke runs.
+    var clusterScale: ClusterScaleShape
 
     init(mode: Mode) {
         self.mode = mode
@@ -50,6 +52,7 @@ struct BenchPlan: Codable, Sendable {
             (settleSeconds, workloadSettleSeconds) = (150, 20)
             baselineAtEnd = true
             hardLimitSeconds = 30 * 60
+            clusterScale = .issue3
         case .quick:
             scales = [10, 1000]
             repetitions = 3
@@ -59,7 +62,8 @@ struct BenchPlan: Codable, Sendable {
             (loadTimeoutSeconds, changeTimeoutSeconds) = (120, 60)
             (settleSeconds, workloadSettleSeconds) = (60, 10)
             baselineAtEnd = false
-            hardLimitSeconds = 6 * 60
+            hardLimitSeconds = 8 * 60
+            clusterScale = .issue3
         case .smoke:
             scales = [10]
             repetitions = 3
@@ -70,8 +74,23 @@ struct BenchPlan: Codable, Sendable {
             (settleSeconds, workloadSettleSeconds) = (20, 5)
             baselineAtEnd = false
             hardLimitSeconds = 4 * 60
+            clusterScale = ClusterScaleShape(pods: 60, policies: 20, namespaces: 5, changes: 4, changeBudgetSeconds: 10)
         }
     }
 
     var hardLimit: Duration { .seconds(hardLimitSeconds) }
+}
+
+/// How big the cluster-scale run is: pods (the topology's four included) in namespaces,
+/// policies besides the probed one, and how many one-file changes it times.
+struct ClusterScaleShape: Codable, Sendable {
+    var pods: Int
+    var policies: Int
+    var namespaces: Int
+    var changes: Int
+    /// No new change starts past this (one always runs), as for the subjects.
+    var changeBudgetSeconds: Int
+
+    /// Issue #3: 1,000 policies over 5,000 pods, in 50 namespaces.
+    static let issue3 = ClusterScaleShape(pods: 5000, policies: 1000, namespaces: 50, changes: 20, changeBudgetSeconds: 50)
 }

@@ -5,6 +5,8 @@ struct BenchReport: Codable, Sendable {
     var host: HostInfo
     var micro: MicroResult?
     var scales: [ScaleResult] = []
+    /// Issue #3's control-plane target at cluster scale, when it ran.
+    var clusterScale: ClusterScaleResult?
 
     init(host: HostInfo) {
         self.host = host
@@ -14,9 +16,12 @@ struct BenchReport: Codable, Sendable {
     var failures: [String] {
         var failures = micro?.failures ?? []
         for scale in scales {
-            for result in [scale.baseline] + scale.subjects where result.status == .failed {
+            for result in scale.baselines + scale.subjects where result.status == .failed {
                 failures.append("N=\(scale.scale) \(result.id): \(result.note ?? "")")
             }
+        }
+        if let clusterScale, clusterScale.status == .failed {
+            failures.append("cluster-scale control plane: \(clusterScale.note ?? "")")
         }
         return failures
     }

@@ -21,7 +21,7 @@ struct ChangeWatch {
     /// Starts the watcher and waits until it has judged its first attempt, which must
     /// show the state before the change.
     static func start(
-        _ loadgen: Loadgen, from pod: Pod, to target: String, until awaited: PathState,
+        _ loadgen: Loadgen, from pod: any InNetworkNamespace, to target: String, until awaited: PathState,
         timeoutSeconds: Int, cgroup: TestCgroup?, ports: PortSequence, what: String
     ) throws -> ChangeWatch {
         let argv = [loadgen.binary, "watch", "--target", target, "--until", awaited.rawValue,

@@ -3,10 +3,11 @@ import Glibc
 import TestSupport
 
 /// sluice-loadgen as the runner drives it: servers in the server pods, clients and
-/// watchers in the client pod, each client run one JSON line on stdout. The client runs
-/// on the first CPU and the servers on the second, at nice -10, so placement does not
-/// change between rows and other work on a shared machine disturbs them less; the packet
-/// processing they cause runs in their context, so it gets the same CPU and priority.
+/// watchers in the client pod (or the external client's namespace), each client run one
+/// JSON line on stdout. The client runs on the first CPU and the servers on the second,
+/// at nice -10, so placement does not change between rows and other work on a shared
+/// machine disturbs them less; the packet processing they cause runs in their context, so
+/// it gets the same CPU and priority.
 struct Loadgen: Sendable {
     let binary: String
 
@@ -23,20 +24,20 @@ struct Loadgen: Sendable {
         return process
     }
 
-    func crr(from pod: Pod, to target: String, seconds: Double, cgroup: TestCgroup?) throws -> CRRResult {
+    func crr(from pod: any InNetworkNamespace, to target: String, seconds: Double, cgroup: TestCgroup?) throws -> CRRResult {
         try client("crr", from: pod, to: target, seconds: seconds, cgroup: cgroup)
     }
 
-    func rr(from pod: Pod, to target: String, seconds: Double, cgroup: TestCgroup?) throws -> RRResult {
+    func rr(from pod: any InNetworkNamespace, to target: String, seconds: Double, cgroup: TestCgroup?) throws -> RRResult {
         try client("rr", from: pod, to: target, seconds: seconds, cgroup: cgroup)
     }
 
-    func bulk(from pod: Pod, to target: String, seconds: Double, cgroup: TestCgroup?) throws -> BulkResult {
+    func bulk(from pod: any InNetworkNamespace, to target: String, seconds: Double, cgroup: TestCgroup?) throws -> BulkResult {
         try client("bulk", from: pod, to: target, seconds: seconds, cgroup: cgroup)
     }
 
     private func client<Result: Decodable>(
-        _ mode: String, from pod: Pod, to target: String, seconds: Double, cgroup: TestCgroup?
+        _ mode: String, from pod: any InNetworkNamespace, to target: String, seconds: Double, cgroup: TestCgroup?
     ) throws -> Result {
         let argv = prefix(cpu: 0) + [mode, "--target", target, "--seconds", String(seconds)]
         let result = try pod.run(argv, cgroup: cgroup, timeout: .seconds(Int(seconds) + 30))

@@ -11,11 +11,12 @@ struct MarkdownReport {
 
     /// What the run prints at the end.
     var summaryTable: String {
-        [datapathSection, controlPlaneSection, microSection, targetsSection].joined(separator: "\n")
+        [datapathSection, controlPlaneSection, clusterScaleSection, microSection, targetsSection].joined(separator: "\n")
     }
 
     var document: String {
-        [header, datapathSection, controlPlaneSection, microSection, targetsSection, absoluteSection, methodSection]
+        [header, datapathSection, controlPlaneSection, clusterScaleSection, microSection, targetsSection, absoluteSection,
+         methodSection]
             .joined(separator: "\n")
     }
 
@@ -41,27 +42,34 @@ struct MarkdownReport {
     // MARK: Datapath
 
     private var datapathSection: String {
+        guard !report.scales.isEmpty else { return "" }
         var lines = [
             "## Datapath: ratio to the same run's baseline",
             "",
             "Median of the repetitions, (min–max) in parentheses, all divided by the baseline's median at the same N. "
                 + "Higher is better for conn/s and throughput, lower for CPU/conn and latency. "
-                + "The baseline row gives its absolute medians.",
+                + "The baseline rows give their absolute medians. Every row divides by the pod baseline (client pod "
+                + "straight to a server pod) except those marked \"÷ external baseline\": their client is outside the "
+                + "node, and they divide by that client straight to a server pod through the node's routing.",
             "",
             "| N | subject | " + WorkloadMetric.allCases.map(\.title).joined(separator: " | ") + " |",
             "|---|---|" + WorkloadMetric.allCases.map { _ in "---|" }.joined(),
         ]
         for scale in report.scales {
-            lines.append("| \(scale.scale) | \(scale.baseline.title) | " + WorkloadMetric.allCases.map { metric in
-                guard scale.baseline.status == .measured, let spread = metric.spread(scale.baseline.samples) else {
-                    return statusCell(scale.baseline)
-                }
-                return metric.format(spread.median)
-            }.joined(separator: " | ") + " |")
+            for baseline in scale.baselines {
+                lines.append("| \(scale.scale) | \(baseline.title) | " + WorkloadMetric.allCases.map { metric in
+                    guard baseline.status == .measured, let spread = metric.spread(baseline.samples) else {
+                        return statusCell(baseline)
+                    }
+                    return metric.format(spread.median)
+                }.joined(separator: " | ") + " |")
+            }
             for subject in scale.subjects {
-                lines.append("| \(scale.scale) | \(subject.title) | " + WorkloadMetric.allCases.enumerated().map { index, metric in
+                let title = subject.baseline == .external ? subject.title + " ÷ external baseline" : subject.title
+                lines.append("| \(scale.scale) | \(title) | " + WorkloadMetric.allCases.enumerated().map { index, metric in
                     guard subject.status == .measured else { return index == 0 ? statusCell(subject) : "—" }
-                    guard let base = metric.spread(scale.baseline.samples)?.median,
+                    guard let baseline = scale.baseline(for: subject), baseline.status == .measured,
+                          let base = metric.spread(baseline.samples)?.median,
                           let ratio = metric.spread(subject.samples)?.ratio(to: base) else { return "—" }
                     return String(format: "%.2f× (%.2f–%.2f)", ratio.median, ratio.min, ratio.max)
                 }.joined(separator: " | ") + " |")
@@ -88,6 +96,7 @@ struct MarkdownReport {
     // MARK: Control plane
 
     private var controlPlaneSection: String {
+        guard !report.scales.isEmpty else { return "" }
         var lines = [
             "## Control plane",
             "",
@@ -146,7 +155,10 @@ struct MarkdownReport {
             "## Datapath micro-benchmarks: ns per packet (BPF_PROG_TEST_RUN)",
             "",
             "tc_pod.bpf.o with its maps filled for one server endpoint selected by N policies: N identities, "
-                + "N policy entries, N established flows. The kernel's own timing of the program run.",
+                + "N policy entries, N established flows. tc_node.bpf.o (the per-packet service path) with N services "
+                + "of 3 backends each (N frontends, 3N backends, N Maglev tables), the probed one last: a TCP SYN "
+                + "from an external client to the node's address and the probed node port, its next packets, and "
+                + "the backend's replies. The kernel's own timing of the program run.",
             "",
             "| path | method | " + scales.map { "N = \($0)" }.joined(separator: " | ") + " |",
             "|---|---|" + scales.map { _ in "---|" }.joined(),
@@ -223,7 +235,7 @@ struct MarkdownReport {
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for scale in report.scales {
-            for subject in [scale.baseline] + scale.subjects where subject.status == .measured {
+            for subject in scale.baselines + scale.subjects where subject.status == .measured {
                 let cells: [(WorkloadSample) -> Double] = [
                     \.connectionsPerSecond, \.connectionP50Us, \.connectionP99Us, \.cpuPerConnectionUs,
                     \.requestP50Us, \.requestP99Us, \.throughputGbitPerSecond,
@@ -244,7 +256,13 @@ struct MarkdownReport {
 
         - Every subject gets a fresh topology (TestSupport): a node namespace and four pods on veths, a client and
           three servers (the probed service's backends), all traffic between namespaces the run created. The
-          baseline connects pod to pod with nothing attached.
+          baseline connects pod to pod with nothing attached. Rows whose client is outside the node (Sluice's
+          per-packet path) run it in an external namespace joined to the node by a veth, and divide by the external
+          baseline: that client straight to a server pod through the node's routing, nothing attached.
+        - Sluice per-packet path: sluiced with `--nodeport-interfaces` on the node's end of that veth (tc_node DNATs
+          arriving node-port packets, reverse-NATs replies); N services, the last min(N, 2,768) of type NodePort
+          (the node port range holds 2,768), the probed one last; the client connects to the node's address on the
+          probed node port.
         - Load generator `sluice-loadgen` (C): crr = connect, 64-byte request, 64-byte response, server closes,
           one connection after another; rr = 64-byte round trips on one connection; bulk = one stream, counted by
           the server. CPU/conn = client + server CPU time (scheduler runtime, which on this kernel includes the

@@ -7,46 +7,63 @@ import TestSupport
 /// `repeat`; one that creates state (a repeated SYN would find its own conntrack entry)
 /// runs fresh flows one test run each, and the same single-run method is applied to a
 /// stateless path as calibration. Each path checks it counted under the expected reason.
+/// The per-packet service path (tc_node's NodePort DNAT) is measured the same way
+/// (MicroSuite+NodePort.swift).
 struct MicroSuite {
     let plan: BenchPlan
     let environment: BenchEnvironment
 
-    private static let tcActOK: UInt32 = 0
-    private static let tcActShot: UInt32 = 2
+    static let tcActOK: UInt32 = 0
+    static let tcActShot: UInt32 = 2
 
     func run() -> MicroResult {
         say("BPF micro-benchmarks")
-        var result = MicroResult(rows: [], failures: [], unavailable: [
-            MicroUnavailable(title: "service DNAT", reason: environment.socketLBObject == nil
-                ? "not available in this build: no \(BenchEnvironment.socketLBObject), and no per-packet service program"
-                : "not measured yet: the socket LB's cgroup hooks do not run under BPF_PROG_TEST_RUN; "
-                    + "tc_node's NodePort DNAT could, and is not wired in here yet"),
-        ])
+        var result = MicroResult(rows: [], failures: [], unavailable: [])
+        if environment.nodePortObject == nil {
+            result.unavailable.append(MicroUnavailable(
+                title: "service DNAT", reason: "not available in this build: no \(BenchEnvironment.nodePortObject)"))
+        }
         let objectPath = environment.bpfDirectory + "/" + BenchEnvironment.podObject
         for scale in plan.scales {
-            do {
-                let values = try MicroDatapath.withLoaded(objectPath: objectPath) { datapath in
+            record(scale: scale, program: "tc_pod", into: &result) {
+                try MicroDatapath.withLoaded(objectPath: objectPath) { datapath in
                     try datapath.fill(scale: scale)
                     return try measure(datapath)
                 }
-                for (path, nanoseconds) in values {
-                    if let index = result.rows.firstIndex(where: { $0.id == path.id }) {
-                        result.rows[index].nanoseconds[String(scale)] = nanoseconds
-                    } else {
-                        result.rows.append(MicroRow(id: path.id, title: path.title, method: path.method,
-                                                    nanoseconds: [String(scale): nanoseconds]))
+            }
+        }
+        if let nodePortObject = environment.nodePortObject {
+            for scale in plan.scales {
+                record(scale: scale, program: "tc_node", into: &result) {
+                    try MicroNodePort.withLoaded(objectPath: nodePortObject) { nodePort in
+                        try nodePort.fill(scale: scale)
+                        return try measure(nodePort)
                     }
                 }
-                say("  N = \(scale): " + values.map { "\($0.0.id) \(Int($0.1.rounded())) ns" }.joined(separator: ", "))
-            } catch {
-                result.failures.append("micro N=\(scale): \(error)")
-                say("  N = \(scale): FAILED: \(error)")
             }
         }
         return result
     }
 
-    private struct Path {
+    private func record(scale: Int, program: String, into result: inout MicroResult, _ body: () throws -> [(Path, Double)]) {
+        do {
+            let values = try body()
+            for (path, nanoseconds) in values {
+                if let index = result.rows.firstIndex(where: { $0.id == path.id }) {
+                    result.rows[index].nanoseconds[String(scale)] = nanoseconds
+                } else {
+                    result.rows.append(MicroRow(id: path.id, title: path.title, method: path.method,
+                                                nanoseconds: [String(scale): nanoseconds]))
+                }
+            }
+            say("  \(program) N = \(scale): " + values.map { "\($0.0.id) \(Int($0.1.rounded())) ns" }.joined(separator: ", "))
+        } catch {
+            result.failures.append("micro \(program) N=\(scale): \(error)")
+            say("  \(program) N = \(scale): FAILED: \(error)")
+        }
+    }
+
+    struct Path {
         var id: String
         var title: String
         var method: String

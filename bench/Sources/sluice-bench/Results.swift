@@ -49,6 +49,8 @@ struct SubjectResult: Codable, Sendable {
     var id: String
     var title: String
     var kind: Subject.Kind
+    /// The baseline its ratios divide by (absent in reports older than the external one: the pod's).
+    var baseline: Subject.Baseline?
     var status: Status
     /// Why unavailable, or what failed.
     var note: String?
@@ -59,5 +61,15 @@ struct SubjectResult: Codable, Sendable {
 struct ScaleResult: Codable, Sendable {
     var scale: Int
     var baseline: SubjectResult
+    /// The external client straight to a server pod, measured when a row needs it.
+    var externalBaseline: SubjectResult?
     var subjects: [SubjectResult]
+
+    /// The baseline `subject`'s ratios divide by.
+    func baseline(for subject: SubjectResult) -> SubjectResult? {
+        subject.baseline == .external ? externalBaseline : baseline
+    }
+
+    /// Every baseline measured at this scale, the pod's first.
+    var baselines: [SubjectResult] { [baseline] + (externalBaseline.map { [$0] } ?? []) }
 }

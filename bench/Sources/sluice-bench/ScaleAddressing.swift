@@ -20,10 +20,23 @@ enum ScaleAddressing {
         "10.96.\(index >> 8 & 0xff).\(index & 0xff)"
     }
 
-    /// Backend `backend` (0..<3) of a service that is not probed.
+    /// Backend `backend` (0..<3) of a service that is not probed. From 10.202.0.0: the
+    /// external client's namespace (TestSupport's ExternalNetwork) has 10.201.0.0/24.
     static func unusedBackend(service index: Int, backend: Int) -> String {
         let flat = index * 3 + backend
-        return "10.\(201 + flat >> 16).\(flat >> 8 & 0xff).\(flat & 0xff)"
+        return "10.\(202 + flat >> 16).\(flat >> 8 & 0xff).\(flat & 0xff)"
+    }
+
+    /// Node ports there are (Kubernetes' default range, which Sluice validates).
+    static let nodePortRange: ClosedRange<Int> = 30000...32767
+
+    /// Service `index`'s node port at `scale`: the last services, as many as the range
+    /// holds, are of type NodePort (the probed one on the range's last used port); nil for
+    /// the others, which are ClusterIP only.
+    static func nodePort(_ index: Int, scale: Int) -> UInt16? {
+        let count = min(scale, nodePortRange.count)
+        let position = index - (scale - count)
+        return position >= 0 ? UInt16(nodePortRange.lowerBound + position) : nil
     }
 
     /// The peer a non-probed policy rule allows: one address each.

@@ -12,25 +12,30 @@ struct ScaleSuite {
     private var loadgen: Loadgen { Loadgen(binary: environment.loadgen) }
 
     func run() -> [ScaleResult] {
-        plan.scales.map { scale in
+        let wanted = [Subject.Baseline.pod] + (subjects.contains { $0.baseline == .external } ? [.external] : [])
+        return plan.scales.map { scale in
             say("N = \(scale)")
-            var baseline = measure(SubjectCatalog.baseline, scale: scale)
+            var baselines = wanted.map { measure(SubjectCatalog.baseline($0), scale: scale) }
             let results = subjects.map { measure($0, scale: scale) }
-            if plan.baselineAtEnd && baseline.status == .measured {
-                let again = measure(SubjectCatalog.baseline, scale: scale)
-                if again.status == .measured {
-                    baseline.samples += again.samples
-                } else {
-                    baseline.status = again.status
-                    baseline.note = again.note
+            if plan.baselineAtEnd {
+                for index in baselines.indices where baselines[index].status == .measured {
+                    let again = measure(SubjectCatalog.baseline(wanted[index]), scale: scale)
+                    if again.status == .measured {
+                        baselines[index].samples += again.samples
+                    } else {
+                        baselines[index].status = again.status
+                        baselines[index].note = again.note
+                    }
                 }
             }
-            return ScaleResult(scale: scale, baseline: baseline, subjects: results)
+            return ScaleResult(scale: scale, baseline: baselines[0], externalBaseline: baselines.count > 1 ? baselines[1] : nil,
+                               subjects: results)
         }
     }
 
     private func measure(_ subject: Subject, scale: Int) -> SubjectResult {
-        var result = SubjectResult(id: subject.id, title: subject.title, kind: subject.kind, status: .measured,
+        var result = SubjectResult(id: subject.id, title: subject.title, kind: subject.kind,
+                                   baseline: subject.kind == .baseline ? nil : subject.baseline, status: .measured,
                                    samples: [])
         if let reason = subject.unavailableReason {
             result.status = .unavailable
@@ -48,6 +53,10 @@ struct ScaleSuite {
                 let session = try makeSession(context)
                 defer { session.tearDown() }
                 (result.controlPlane, result.samples) = try SubjectRun(context: context, session: session).run()
+            } else if subject.baseline == .external {
+                let external = try topology.externalClient()
+                result.samples = try WorkloadRunner(context: context).run(target: topology.directTarget, cgroup: nil,
+                                                                          from: external.namespace)
             } else {
                 result.samples = try WorkloadRunner(context: context).run(target: topology.directTarget, cgroup: nil)
             }

@@ -16,7 +16,8 @@ final class SluiceAgent {
     private let process: ManagedProcess
     private let cleanupID: Int
 
-    init(environment: BenchEnvironment, topology: Topology, files: [String: String]) throws {
+    /// `arguments` are added to sluiced's command line (`--nodeport-interfaces`, map sizes).
+    init(environment: BenchEnvironment, topology: Topology, files: [String: String], arguments: [String] = []) throws {
         self.environment = environment
         let node = topology.node
         self.node = node
@@ -48,7 +49,7 @@ final class SluiceAgent {
             "--cgroup-path", cgroup.path,
             "--metrics-address", "127.0.0.1:\(port)",
             "--log-level", "info",
-        ]
+        ] + arguments
         self.port = port
         var started: ManagedProcess?
         do {
@@ -85,10 +86,14 @@ final class SluiceAgent {
         }
     }
 
+    /// The body of `GET path` from the agent's API (`/metrics`, `/v1/status`).
+    func get(_ path: String) throws -> String {
+        try node.httpGet("http://127.0.0.1:\(port)\(path)").body
+    }
+
     /// One sample of /metrics (unlabelled), nil when absent.
     func metric(_ name: String) throws -> Double? {
-        let response = try node.httpGet("http://127.0.0.1:\(port)/metrics")
-        for line in response.body.split(separator: "\n") where line.hasPrefix(name + " ") {
+        for line in try get("/metrics").split(separator: "\n") where line.hasPrefix(name + " ") {
             return line.split(separator: " ").last.flatMap { Double($0) }
         }
         return nil

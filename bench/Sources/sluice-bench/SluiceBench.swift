@@ -23,7 +23,7 @@ struct SluiceBench: ParsableCommand {
     @Option(help: "Scales N to run, comma-separated, instead of the mode's (development).")
     var scales: String?
 
-    @Option(help: "Subject ids to run, comma-separated (development); the baseline always runs.")
+    @Option(help: "Subject ids to run, comma-separated, and \(Self.clusterScaleID) for the cluster-scale control plane (development); the baseline always runs with a subject.")
     var only: String?
 
     @Flag(help: "Skip the BPF micro-benchmarks.")
@@ -60,7 +60,13 @@ struct SluiceBench: ParsableCommand {
             report.micro = MicroSuite(plan: plan, environment: environment).run()
         }
         let subjects = SubjectCatalog.all(environment: environment).filter { selection?.contains($0.id) ?? true }
-        report.scales = ScaleSuite(plan: plan, environment: environment, subjects: subjects).run()
+        // `--only cluster-scale` alone runs no scale at all, not the baselines by themselves.
+        if selection == nil || !subjects.isEmpty {
+            report.scales = ScaleSuite(plan: plan, environment: environment, subjects: subjects).run()
+        }
+        if selection?.contains(Self.clusterScaleID) ?? true {
+            report.clusterScale = ClusterScaleRun(plan: plan, environment: environment).run()
+        }
         report.host.finish(elapsedSeconds: Double(monotonicNanoseconds() - started) / 1e9)
 
         let files = try report.write(to: outputDirectory)
@@ -71,6 +77,8 @@ struct SluiceBench: ParsableCommand {
             throw BenchError.rowsFailed(failures)
         }
     }
+
+    static let clusterScaleID = "cluster-scale"
 
     private var mode: BenchPlan.Mode {
         if smoke { return .smoke }

@@ -51,20 +51,23 @@ enum SluiceManifests {
     /// server pods, on the served port (`open`) or on a port nobody serves. Health checks
     /// are off, as kube-proxy has none: probing 30,000 addresses nothing answers would
     /// measure the prober, and take the unused backends out of their tables.
-    static func service(_ index: Int, scale: Int, servers: [Pod], open: Bool) -> String {
+    /// With `nodePort`, of type NodePort on that port too.
+    static func service(_ index: Int, scale: Int, servers: [Pod], open: Bool, nodePort: UInt16? = nil) -> String {
         let probed = index == ScaleAddressing.probedIndex(scale: scale)
         let backends = (0..<3).map { backend in
             probed ? servers[backend % servers.count].ipv4 : ScaleAddressing.unusedBackend(service: index, backend: backend)
         }
         let port = probed ? ScaleAddressing.probedPort(open: open) : ScaleAddressing.servedPort
         let name = "svc-\(pad(index))"
+        let type = nodePort == nil ? "" : "\n  type: NodePort"
+        let nodePortField = nodePort.map { ", nodePort: \($0)" } ?? ""
         return """
             apiVersion: v1
             kind: Service
             metadata: {name: \(name), namespace: default, annotations: {sluice.dev/health-check: none}}
             spec:
-              clusterIP: \(ScaleAddressing.clusterIP(index))
-              ports: [{name: http, protocol: TCP, port: \(ScaleAddressing.servicePort), targetPort: \(ScaleAddressing.servedPort)}]
+              clusterIP: \(ScaleAddressing.clusterIP(index))\(type)
+              ports: [{name: http, protocol: TCP, port: \(ScaleAddressing.servicePort), targetPort: \(ScaleAddressing.servedPort)\(nodePortField)}]
             ---
             apiVersion: discovery.k8s.io/v1
             kind: EndpointSlice

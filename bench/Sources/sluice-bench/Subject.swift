@@ -9,9 +9,16 @@ struct Subject: Sendable {
         case service
     }
 
+    /// Which baseline a row's ratios divide by: the client pod straight to a server pod, or
+    /// the external client straight to a server pod through the node's routing.
+    enum Baseline: String, Codable, Sendable {
+        case pod, external
+    }
+
     let id: String
     let title: String
     let kind: Kind
+    var baseline: Baseline = .pod
     /// Why the subject cannot run in this build, if it cannot.
     let unavailableReason: String?
     /// Nil for the baseline, which has nothing to load or change.
@@ -21,11 +28,20 @@ struct Subject: Sendable {
 enum SubjectCatalog {
     static let baseline = Subject(id: "baseline", title: "baseline (nothing attached)", kind: .baseline,
                                   unavailableReason: nil, makeSession: nil)
+    /// For rows whose client is outside the node: its namespace straight to the first server.
+    static let externalBaseline = Subject(id: "baseline-external", title: "baseline, external client (nothing attached)",
+                                          kind: .baseline, baseline: .external, unavailableReason: nil, makeSession: nil)
+
+    static func baseline(_ which: Subject.Baseline) -> Subject {
+        which == .pod ? baseline : externalBaseline
+    }
 
     /// Every row besides the baseline, policy rows first.
     static func all(environment: BenchEnvironment) -> [Subject] {
         let socketLB = environment.socketLBObject == nil
             ? "not available in this build: no \(BenchEnvironment.socketLBObject) in \(environment.bpfDirectory)" : nil
+        let nodePort = environment.nodePortObject == nil
+            ? "not available in this build: no \(BenchEnvironment.nodePortObject) in \(environment.bpfDirectory)" : nil
         return [
             Subject(id: "sluice-policy", title: "Sluice, N NetworkPolicies", kind: .policy, unavailableReason: nil,
                     makeSession: { SluicePolicySession($0) }),
@@ -35,10 +51,9 @@ enum SubjectCatalog {
                     unavailableReason: nil, makeSession: { try IPTablesPolicySession($0, backend: .legacy) }),
             Subject(id: "sluice-socket-lb", title: "Sluice services, socket LB", kind: .service,
                     unavailableReason: socketLB, makeSession: { SluiceServiceSession($0) }),
-            Subject(id: "sluice-per-packet-lb", title: "Sluice services, per-packet path", kind: .service,
-                    unavailableReason: "not measured yet: the per-packet path (tc_node on --nodeport-interfaces) serves "
-                        + "clients outside the node, and this harness has no external-client namespace yet",
-                    makeSession: nil),
+            Subject(id: "sluice-per-packet-lb", title: "Sluice services, per-packet path (NodePort, external client)",
+                    kind: .service, baseline: .external, unavailableReason: nodePort,
+                    makeSession: { SluiceNodePortSession($0) }),
             Subject(id: "kube-proxy-iptables-nft", title: "kube-proxy iptables mode (nft backend)", kind: .service,
                     unavailableReason: nil, makeSession: { try KubeProxyIPTablesSession($0, backend: .nft) }),
             Subject(id: "kube-proxy-iptables-legacy", title: "kube-proxy iptables mode (legacy backend)", kind: .service,

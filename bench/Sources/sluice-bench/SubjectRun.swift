@@ -65,7 +65,8 @@ struct SubjectRun {
     private func workloads(pausing agent: pid_t?) throws -> [WorkloadSample] {
         if let agent { kill(agent, SIGSTOP) }
         defer { if let agent { kill(agent, SIGCONT) } }
-        return try WorkloadRunner(context: context).run(target: session.target, cgroup: session.clientCgroup)
+        return try WorkloadRunner(context: context).run(target: session.target, cgroup: session.clientCgroup,
+                                                        from: session.clientNamespace)
     }
 
     /// Alternately blocks and reopens the probed path, one object rewritten each time, until
@@ -93,7 +94,8 @@ struct SubjectRun {
     }
 
     private func watch(until state: PathState, timeoutSeconds: Int, what: String) throws -> ChangeWatch {
-        try ChangeWatch.start(context.loadgen, from: context.topology.client, to: session.target, until: state,
+        try ChangeWatch.start(context.loadgen, from: session.clientNamespace ?? context.topology.client,
+                              to: session.target, until: state,
                               timeoutSeconds: timeoutSeconds, cgroup: session.clientCgroup,
                               ports: context.topology.watchPorts, what: what)
     }

@@ -9,6 +9,9 @@ protocol SubjectSession: AnyObject {
     var target: String { get }
     /// The cgroup the client runs in (the socket load balancer's), if any.
     var clientCgroup: TestCgroup? { get }
+    /// Where the client's workloads and watchers run when not in the client pod: the external
+    /// client's namespace, for paths that serve clients outside the node.
+    var clientNamespace: (any InNetworkNamespace)? { get }
     /// The agent's process, for memory and CPU readings, when the system has one.
     var agentPID: pid_t? { get }
     /// Puts the system in its empty state, the probed path blocked. Slow work that is not
@@ -27,6 +30,10 @@ protocol SubjectSession: AnyObject {
     /// What to show next to a failure (the agent's log), empty when there is nothing.
     var diagnostics: String { get }
     func tearDown()
+}
+
+extension SubjectSession {
+    var clientNamespace: (any InNetworkNamespace)? { nil }
 }
 
 /// What a rule-loading command cost: wall time and its own CPU (user + system, which

@@ -1,12 +1,12 @@
 import TestSupport
 
-/// The three workloads, repeated, against one target from the client pod.
+/// The three workloads, repeated, against one target from the client pod (or `client`).
 struct WorkloadRunner {
     let context: SessionContext
 
-    func run(target: String, cgroup: TestCgroup?) throws -> [WorkloadSample] {
+    func run(target: String, cgroup: TestCgroup?, from client: (any InNetworkNamespace)? = nil) throws -> [WorkloadSample] {
         let plan = context.plan
-        let client = context.topology.client
+        let client = client ?? context.topology.client
         let loadgen = context.loadgen
         // Neighbour entries, route and socket caches warm up before anything counts.
         _ = try loadgen.crr(from: client, to: target, seconds: min(0.2, plan.crrSeconds), cgroup: cgroup)
