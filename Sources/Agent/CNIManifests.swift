@@ -8,8 +8,8 @@ import Planner
 /// it knows better: the pod is on this node, these are its addresses, this veth is its
 /// host interface. A CNI pod without a manifest is a pod without labels.
 enum CNIManifests {
-    static func merge(_ manifests: [Manifest], endpoints: [CNIEndpoint], nodeName: String) -> [Manifest] {
-        guard !endpoints.isEmpty else { return manifests }
+    static func merge(_ cluster: Cluster, endpoints: [CNIEndpoint], nodeName: String) -> Cluster {
+        guard !endpoints.isEmpty else { return cluster }
         // While a pod's sandbox is replaced, the old one's DEL can come after the new one's
         // ADD. The newest keeps the pod's name; older ones keep its labels under a derived
         // name, so every registered veth stays enforced.
@@ -17,31 +17,12 @@ enum CNIManifests {
         for endpoint in endpoints {
             byPod[ObjectRef(namespace: endpoint.podNamespace, name: endpoint.podName), default: []].append(endpoint)
         }
-        for ref in byPod.keys {
-            byPod[ref]?.sort { ($0.registeredAt, $1.key) > ($1.registeredAt, $0.key) }
-        }
-
-        var merged: [Manifest] = []
-        var joined: Set<ObjectRef> = []
-        for manifest in manifests {
-            guard case .pod(let pod, let source) = manifest else {
-                merged.append(manifest)
-                continue
-            }
-            let ref = ObjectRef(namespace: pod.namespace, name: pod.name)
-            guard let group = byPod[ref], !joined.contains(ref) else {
-                merged.append(manifest)
-                continue
-            }
-            joined.insert(ref)
-            merged += group.enumerated().map { .pod(attached(pod, $0.element, primary: $0.offset == 0, nodeName: nodeName), source: source) }
-        }
-        for ref in byPod.keys.sorted() where !joined.contains(ref) {
-            guard let group = byPod[ref] else { continue }
-            let bare = Pod(metadata: ObjectMeta(name: ref.name, namespace: ref.namespace))
-            for (index, endpoint) in group.enumerated() {
-                merged.append(.pod(attached(bare, endpoint, primary: index == 0, nodeName: nodeName),
-                                   source: ManifestSource(file: "cni:\(endpoint.key)", line: 0)))
+        var merged = cluster
+        for (ref, group) in byPod {
+            let sorted = group.sorted { ($0.registeredAt, $1.key) > ($1.registeredAt, $0.key) }
+            let pod = cluster.pods[ref] ?? Pod(metadata: ObjectMeta(name: ref.name, namespace: ref.namespace))
+            for (index, endpoint) in sorted.enumerated() {
+                merged.replace(attached(pod, endpoint, primary: index == 0, nodeName: nodeName))
             }
         }
         return merged

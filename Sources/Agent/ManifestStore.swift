@@ -1,4 +1,5 @@
 import Model
+import Planner
 
 /// The last good manifests of every file, so a bad edit never costs what
 /// the file enforced before.
@@ -14,6 +15,11 @@ struct ManifestStore {
     /// Which file defines each object in force, so a duplicate is found
     /// without walking every other file (10,000 files load in linear time).
     private var owners: [ObjectKey: (file: String, source: ManifestSource)] = [:]
+    /// Every object in force, kept up to date file by file: a change costs
+    /// the objects of the changed file, not those of every file.
+    private(set) var cluster = Cluster()
+    /// Kinds of the objects added, changed or removed since the last `takeChangedKinds()`.
+    private var changedKinds: Set<String> = []
 
     /// Decodes `contents` of `name` unless unchanged and good. Returns a new
     /// error, if any, in which case the file's previous manifests stay. A
@@ -27,6 +33,9 @@ struct ManifestStore {
                 return fail(name, message: duplicate, contents: contents)
             }
             index(name, removing: files[name]?.manifests ?? [], adding: manifests)
+            cluster.remove(files[name]?.manifests ?? [])
+            cluster.add(manifests)
+            changedKinds.formUnion((files[name]?.manifests ?? []).map(\.kind) + manifests.map(\.kind))
             files[name] = Entry(contents: contents, manifests: manifests,
                                 generation: (files[name]?.generation ?? 0) + 1, error: nil)
             return nil
@@ -90,8 +99,17 @@ struct ManifestStore {
     }
 
     mutating func retain(_ names: Set<String>) {
-        for (name, entry) in files where !names.contains(name) { index(name, removing: entry.manifests, adding: []) }
+        for (name, entry) in files where !names.contains(name) {
+            index(name, removing: entry.manifests, adding: [])
+            cluster.remove(entry.manifests)
+            changedKinds.formUnion(entry.manifests.map(\.kind))
+        }
         files = files.filter { names.contains($0.key) }
+    }
+
+    mutating func takeChangedKinds() -> Set<String> {
+        defer { changedKinds = [] }
+        return changedKinds
     }
 
     /// Every manifest in force, in file order then document order.

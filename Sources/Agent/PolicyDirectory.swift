@@ -16,9 +16,9 @@ struct PolicyDirectory: Sendable {
 
     /// Dotfiles, editor swap/backup files and temp files are never manifests.
     static func isManifestName(_ name: String) -> Bool {
-        guard !name.hasPrefix("."), !name.hasSuffix("~"), !name.hasPrefix("#") else { return false }
-        let ext = (name as NSString).pathExtension.lowercased()
-        return extensions.contains(ext)
+        guard !name.hasPrefix("."), !name.hasSuffix("~"), !name.hasPrefix("#"),
+              let dot = name.lastIndex(of: ".") else { return false }
+        return extensions.contains(name[name.index(after: dot)...].lowercased())
     }
 
     var exists: Bool {

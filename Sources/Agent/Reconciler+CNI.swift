@@ -2,6 +2,7 @@ import BPF
 import CNI
 import CSluiceBPF
 import Model
+import Planner
 
 extension Reconciler {
     /// Whether the agent enforces a CNI endpoint, as the plugin needs to hear it.
@@ -16,12 +17,12 @@ extension Reconciler {
         cniEndpoints = registry
     }
 
-    /// The manifests with the registered CNI endpoints joined in (see `CNIManifests`),
+    /// The cluster with the registered CNI endpoints joined in (see `CNIManifests`),
     /// after replaying DELs queued while the agent was down.
-    func mergingCNIEndpoints(_ manifests: [Manifest]) -> [Manifest] {
-        guard let registry = cniEndpoints else { return manifests }
+    func mergingCNIEndpoints(_ cluster: Cluster) -> Cluster {
+        guard let registry = cniEndpoints else { return cluster }
         registry.replayPendingDeletes()
-        return CNIManifests.merge(manifests, endpoints: registry.all, nodeName: configuration.nodeName)
+        return CNIManifests.merge(cluster, endpoints: registry.all, nodeName: configuration.nodeName)
     }
 
     /// After a reconcile: the endpoint's veth carries this agent's programs and its

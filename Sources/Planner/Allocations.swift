@@ -59,11 +59,11 @@ public struct Allocations: Sendable, Equatable {
     }
 
     /// Forgets what the latest plan did not use.
-    mutating func retain(endpoints liveEndpoints: Set<ObjectRef>, identities liveIdentities: Set<IdentitySignature>,
-                         policies livePolicies: Set<ObjectRef>, peers livePeers: Set<PeerKey>) {
+    mutating func retain(endpoints liveEndpoints: Set<ObjectRef>, identities liveIdentities: Set<UInt32>,
+                         policies livePolicies: Set<ObjectRef>, peers livePeers: Set<UInt32>) {
         endpoints = endpoints.filter { liveEndpoints.contains($0.key) }
-        identities = identities.filter { liveIdentities.contains($0.key) }
+        identities = identities.filter { liveIdentities.contains($0.value) }
         policies = policies.filter { livePolicies.contains($0.key) }
-        peers = peers.filter { livePeers.contains($0.key) }
+        peers = peers.filter { livePeers.contains($0.value) }
     }
 }

@@ -28,26 +28,40 @@ public struct Cluster: Sendable, Equatable {
     public private(set) var services: [ObjectRef: Service] = [:]
     public private(set) var endpointSlices: [ObjectRef: EndpointSlice] = [:]
 
+    /// Namespaces with a manifest, and how many pods and policies each holds:
+    /// the others exist only while something is in them.
+    private var declaredNamespaces: Set<String> = []
+    private var namespaceReferences: [String: Int] = [:]
+
     public init() {}
 
     /// Builds the cluster from manifests; for the same kind and name the first one wins
     /// (callers pass files in a fixed order).
     public init(manifests: [Manifest]) {
+        add(manifests)
+    }
+
+    /// Adds what `manifests` define; an object already present stays as it is.
+    public mutating func add(_ manifests: [Manifest]) {
         for manifest in manifests {
             switch manifest {
             case .namespace(let namespace, _):
-                if namespaceAnnotations[namespace.name] == nil {
-                    namespaceAnnotations[namespace.name] = namespace.metadata.annotations
-                    var labels = namespace.labels
-                    labels[Namespace.nameLabel] = namespace.name
-                    namespaceLabels[namespace.name] = labels
-                }
+                guard !declaredNamespaces.contains(namespace.name) else { continue }
+                declaredNamespaces.insert(namespace.name)
+                namespaceAnnotations[namespace.name] = namespace.metadata.annotations
+                var labels = namespace.labels
+                labels[Namespace.nameLabel] = namespace.name
+                namespaceLabels[namespace.name] = labels
             case .pod(let pod, _):
                 let ref = ObjectRef(namespace: pod.namespace, name: pod.name)
-                if pods[ref] == nil { pods[ref] = pod }
+                guard pods[ref] == nil else { continue }
+                pods[ref] = pod
+                referenceNamespace(ref.namespace)
             case .networkPolicy(let policy, _):
                 let ref = ObjectRef(namespace: policy.namespace, name: policy.name)
-                if policies[ref] == nil { policies[ref] = policy }
+                guard policies[ref] == nil else { continue }
+                policies[ref] = policy
+                referenceNamespace(ref.namespace)
             case .service(let service, _):
                 let ref = ObjectRef(namespace: service.namespace, name: service.name)
                 if services[ref] == nil { services[ref] = service }
@@ -56,12 +70,57 @@ public struct Cluster: Sendable, Equatable {
                 if endpointSlices[ref] == nil { endpointSlices[ref] = slice }
             }
         }
-        // A namespace referenced but never declared still exists, with its name label only.
-        for namespace in pods.keys.map(\.namespace) + policies.keys.map(\.namespace)
-            where namespaceLabels[namespace] == nil {
-            namespaceLabels[namespace] = [Namespace.nameLabel: namespace]
-            namespaceAnnotations[namespace] = [:]
+    }
+
+    /// Removes the objects `manifests` define, whichever definition is in force:
+    /// for callers that never add one object twice (the agent's manifest store
+    /// refuses duplicates), `remove(old)` then `add(new)` is a file's update.
+    public mutating func remove(_ manifests: [Manifest]) {
+        for manifest in manifests {
+            switch manifest {
+            case .namespace(let namespace, _):
+                guard declaredNamespaces.remove(namespace.name) != nil else { continue }
+                namespaceLabels[namespace.name] = nil
+                namespaceAnnotations[namespace.name] = nil
+                if namespaceReferences[namespace.name] != nil { implicitNamespace(namespace.name) }
+            case .pod(let pod, _):
+                let ref = ObjectRef(namespace: pod.namespace, name: pod.name)
+                if pods.removeValue(forKey: ref) != nil { dereferenceNamespace(ref.namespace) }
+            case .networkPolicy(let policy, _):
+                let ref = ObjectRef(namespace: policy.namespace, name: policy.name)
+                if policies.removeValue(forKey: ref) != nil { dereferenceNamespace(ref.namespace) }
+            case .service(let service, _):
+                services[ObjectRef(namespace: service.namespace, name: service.name)] = nil
+            case .endpointSlice(let slice, _):
+                endpointSlices[ObjectRef(namespace: slice.namespace, name: slice.name)] = nil
+            }
         }
+    }
+
+    /// Puts `pod` in place of the pod of its name, if any (the CNI's view of a pod).
+    public mutating func replace(_ pod: Pod) {
+        let ref = ObjectRef(namespace: pod.namespace, name: pod.name)
+        if pods.updateValue(pod, forKey: ref) == nil { referenceNamespace(ref.namespace) }
+    }
+
+    /// A namespace referenced but never declared still exists, with its name label only.
+    private mutating func referenceNamespace(_ name: String) {
+        namespaceReferences[name, default: 0] += 1
+        if namespaceLabels[name] == nil { implicitNamespace(name) }
+    }
+
+    private mutating func dereferenceNamespace(_ name: String) {
+        let remaining = (namespaceReferences[name] ?? 1) - 1
+        namespaceReferences[name] = remaining > 0 ? remaining : nil
+        if remaining <= 0 && !declaredNamespaces.contains(name) {
+            namespaceLabels[name] = nil
+            namespaceAnnotations[name] = nil
+        }
+    }
+
+    private mutating func implicitNamespace(_ name: String) {
+        namespaceLabels[name] = [Namespace.nameLabel: name]
+        namespaceAnnotations[name] = [:]
     }
 
     public func labels(ofNamespace name: String) -> [String: String] {

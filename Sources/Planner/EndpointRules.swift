@@ -1,55 +1,72 @@
 import CSluiceBPF
 import Model
 
-/// The policy entries of one local pod: for each direction some policy
-/// isolates, every (identity, protocol, port prefix) an allowing rule names.
-struct EndpointRules {
-    let endpointID: UInt32
-    let pod: Pod
-    let cluster: Cluster
-    let identities: [IdentitySignature: UInt32]
-    let allocations: Allocations
-    let allowHostTraffic: Bool
-    private(set) var enforcedFlags: UInt32 = 0
-
-    init(endpointID: UInt32, pod: Pod, cluster: Cluster, identities: [IdentitySignature: UInt32],
-         allocations: Allocations, allowHostTraffic: Bool) {
-        self.endpointID = endpointID
-        self.pod = pod
-        self.cluster = cluster
-        self.identities = identities
-        self.allocations = allocations
-        self.allowHostTraffic = allowHostTraffic
-    }
-
+/// One policy as the endpoints need it: its selector, and for each
+/// direction it isolates, its rules with peers as interned ids. Built once
+/// per plan, not once per endpoint.
+struct PolicyRules {
     /// A rule of one direction, its peers as ids (empty: everyone).
-    private struct Rule {
+    struct Rule {
         var policyID: UInt32
         var peers: [UInt32]
         var ports: [NetworkPolicyPort]
     }
 
-    private func rule(_ policyID: UInt32, _ namespace: String, _ peers: [NetworkPolicyPeer],
-                      _ ports: [NetworkPolicyPort]) -> Rule {
-        // Every peer was interned when the identity classes were built.
-        let ids = peers.compactMap { allocations.peers[PeerKey(policyNamespace: namespace, peer: $0)] }
-        return Rule(policyID: policyID, peers: ids, ports: ports)
+    var ref: ObjectRef
+    var policyID: UInt32
+    var podSelector: LabelSelector
+    /// nil when the policy does not isolate the direction.
+    var ingress: [Rule]?
+    var egress: [Rule]?
+
+    /// Each namespace's policies, in name order.
+    static func byNamespace(_ cluster: Cluster, peers: [ObjectRef: PolicyPeerIDs],
+                            allocations: Allocations) -> [String: [PolicyRules]] {
+        var result: [String: [PolicyRules]] = [:]
+        for ref in cluster.policies.keys.sorted() {
+            guard let policy = cluster.policies[ref], let policyID = allocations.policies[ref] else { continue }
+            let ids = peers[ref] ?? PolicyPeerIDs()
+            let spec = policy.spec
+            let ingress = zip(spec.ingress, ids.ingress).map { Rule(policyID: policyID, peers: $1, ports: $0.ports) }
+            let egress = zip(spec.egress, ids.egress).map { Rule(policyID: policyID, peers: $1, ports: $0.ports) }
+            result[ref.namespace, default: []].append(PolicyRules(
+                ref: ref, policyID: policyID, podSelector: spec.podSelector,
+                ingress: spec.isolatesIngress ? ingress : nil, egress: spec.isolatesEgress ? egress : nil))
+        }
+        return result
+    }
+}
+
+/// The policy entries of one local pod: for each direction some policy
+/// isolates, every (identity, protocol, port prefix) an allowing rule names.
+struct EndpointRules {
+    let endpointID: UInt32
+    let pod: Pod
+    let identities: PeerIdentities
+    let allowHostTraffic: Bool
+    private(set) var enforcedFlags: UInt32 = 0
+
+    init(endpointID: UInt32, pod: Pod, identities: PeerIdentities, allowHostTraffic: Bool) {
+        self.endpointID = endpointID
+        self.pod = pod
+        self.identities = identities
+        self.allowHostTraffic = allowHostTraffic
     }
 
-    mutating func collect(into entries: inout [sluice_policy_key: sluice_policy_value]) {
-        var ingress: [Rule] = []
-        var egress: [Rule] = []
+    /// `policies`: those of the pod's namespace.
+    mutating func collect(_ policies: [PolicyRules], into entries: inout [sluice_policy_key: sluice_policy_value]) {
+        var ingress: [PolicyRules.Rule] = []
+        var egress: [PolicyRules.Rule] = []
         var isolatedIngress = false
         var isolatedEgress = false
-        for (ref, policy) in cluster.policies where ref.namespace == pod.namespace {
-            guard policy.spec.podSelector.matches(pod.labels), let policyID = allocations.policies[ref] else { continue }
-            if policy.spec.isolatesIngress {
+        for policy in policies where policy.podSelector.matches(pod.labels) {
+            if let rules = policy.ingress {
                 isolatedIngress = true
-                ingress += policy.spec.ingress.map { rule(policyID, ref.namespace, $0.from, $0.ports) }
+                ingress += rules
             }
-            if policy.spec.isolatesEgress {
+            if let rules = policy.egress {
                 isolatedEgress = true
-                egress += policy.spec.egress.map { rule(policyID, ref.namespace, $0.to, $0.ports) }
+                egress += rules
             }
         }
         if isolatedIngress { enforcedFlags |= UInt32(SLUICE_EP_ENFORCE_INGRESS.rawValue) }
@@ -59,15 +76,20 @@ struct EndpointRules {
         for rule in egress { add(rule, direction: SLUICE_DIR_EGRESS, into: &entries) }
     }
 
-    private func add(_ rule: Rule, direction: sluice_direction,
+    private func add(_ rule: PolicyRules.Rule, direction: sluice_direction,
                      into entries: inout [sluice_policy_key: sluice_policy_value]) {
         let value = sluice_policy_value(action: UInt16(SLUICE_ACTION_ALLOW.rawValue), flags: 0, policy_id: rule.policyID)
-        for (signature, identity) in identities where matches(rule, signature) {
-            for (prefixBits, proto, port) in portKeys(rule.ports, direction: direction, remote: signature) {
+        // Only egress named ports depend on the remote; every other port list is the same for all.
+        let perRemote = direction == SLUICE_DIR_EGRESS && rule.ports.contains { if case .named = $0.match { true } else { false } }
+        let shared = perRemote ? [] : portKeys(rule.ports, direction: direction, remote: nil)
+        for index in identities.matching(rule.peers) {
+            let remote = identities.entries[index]
+            let ports = perRemote ? portKeys(rule.ports, direction: direction, remote: remote.signature) : shared
+            for (prefixBits, proto, port) in ports {
                 var key = zeroedABI(sluice_policy_key.self)
                 key.prefixlen = UInt32(prefixBits)
                 key.endpoint_id = endpointID
-                key.identity = identity
+                key.identity = remote.identity
                 key.direction = UInt8(direction.rawValue)
                 key.protocol = proto
                 key.dport = port.bigEndian
@@ -80,11 +102,11 @@ struct EndpointRules {
 
     /// Every protocol from the node's own addresses, credited to no policy (id 0).
     private func addHostTraffic(into entries: inout [sluice_policy_key: sluice_policy_value]) {
-        for (signature, identity) in identities where signature.isHost {
+        for index in identities.hosts {
             var key = zeroedABI(sluice_policy_key.self)
             key.prefixlen = UInt32(SLUICE_POLICY_PREFIX_ALL_PROTOCOLS)
             key.endpoint_id = endpointID
-            key.identity = identity
+            key.identity = identities.entries[index].identity
             key.direction = UInt8(SLUICE_DIR_INGRESS.rawValue)
             if entries[key] == nil {
                 entries[key] = sluice_policy_value(action: UInt16(SLUICE_ACTION_ALLOW.rawValue), flags: 0, policy_id: 0)
@@ -92,16 +114,11 @@ struct EndpointRules {
         }
     }
 
-    /// An empty peer list allows everyone; otherwise any listed peer must match.
-    private func matches(_ rule: Rule, _ signature: IdentitySignature) -> Bool {
-        rule.peers.isEmpty || rule.peers.contains { signature.peers.contains($0) }
-    }
-
     /// (LPM prefix length, protocol, first port) triples for a rule's ports.
     /// Named ports resolve against this pod for ingress and against the
     /// remote pod (carried in its signature) for egress; unresolved names match nothing.
     private func portKeys(_ ports: [NetworkPolicyPort], direction: sluice_direction,
-                          remote: IdentitySignature) -> [(Int, UInt8, UInt16)] {
+                          remote: IdentitySignature?) -> [(Int, UInt8, UInt16)] {
         if ports.isEmpty { return [(Int(SLUICE_POLICY_PREFIX_ALL_PROTOCOLS), 0, 0)] }
         let allPorts = Int(SLUICE_POLICY_PREFIX_ALL_PORTS)
         var keys: [(Int, UInt8, UInt16)] = []
@@ -116,7 +133,7 @@ struct EndpointRules {
                 let numbers = direction == SLUICE_DIR_INGRESS
                     ? pod.spec.containers.flatMap(\.ports)
                         .filter { $0.name == name && $0.protocol == port.protocol }.map(\.containerPort)
-                    : remote.namedPorts.filter { $0.name == name && $0.protocol == port.protocol }.map(\.port)
+                    : (remote?.namedPorts ?? []).filter { $0.name == name && $0.protocol == port.protocol }.map(\.port)
                 keys += Set(numbers).sorted().map { (allPorts + 16, proto, $0) }
             }
         }

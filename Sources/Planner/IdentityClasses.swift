@@ -8,34 +8,51 @@ import Model
 /// longest one determines the whole chain, hence every ipBlock's verdict. Pod
 /// addresses add the selectors that match the pod. Unlike Cilium, ipBlock
 /// therefore applies to pod addresses too, as Kubernetes says it does.
+///
+/// Cost grows with pods plus peers, not their product: selectors are matched
+/// once per group of pods sharing a namespace and labels (a Deployment's
+/// replicas), and blocks are found through a `BlockIndex`.
 struct IdentityClasses {
-    private(set) var prefixes: [CIDR: IdentitySignature] = [:]
+    /// Each listed prefix and the index of its class in `signatures`.
+    private(set) var prefixes: [CIDR: Int] = [:]
+    /// The distinct classes; index 0 is WORLD (matched by no peer).
+    private(set) var signatures: [IdentitySignature] = [.world]
+    private var classOf: [IdentitySignature: Int] = [.world: 0]
 
-    var signatures: Set<IdentitySignature> { Set(prefixes.values).union([.world]) }
-
-    /// Every peer of every policy, as interned in the allocations.
-    private(set) var peerKeys: Set<PeerKey> = []
+    /// The ids of every peer of every policy, as interned in the allocations.
+    private(set) var peerIDs: Set<UInt32> = []
+    /// Each policy's rules with their peers as ids, in manifest order.
+    private(set) var rulePeers: [ObjectRef: PolicyPeerIDs] = [:]
 
     init(cluster: Cluster, nodeAddresses: [IPAddress] = [], allocations: inout Allocations) {
-        var selectorPeers: [PeerKey] = []
-        var blockPeers: [(key: UInt32, block: IPBlock)] = []
+        var selectorPeers: [UInt32: PeerKey] = [:]
+        var blockPeers: [(peer: UInt32, block: IPBlock)] = []
         var namedPortsInEgress: Set<String> = []
         for ref in cluster.policies.keys.sorted() {
             guard let policy = cluster.policies[ref] else { continue }
-            let peers = policy.spec.ingress.flatMap(\.from) + policy.spec.egress.flatMap(\.to)
-            for peer in peers {
-                let key = PeerKey(policyNamespace: ref.namespace, peer: peer)
-                peerKeys.insert(key)
-                if let block = peer.ipBlock {
-                    blockPeers.append((allocations.peer(key), block))
-                } else {
-                    selectorPeers.append(key)
+            let internPeers = { (peers: [NetworkPolicyPeer], allocations: inout Allocations) -> [UInt32] in
+                peers.map { peer in
+                    let key = PeerKey(policyNamespace: ref.namespace, peer: peer)
+                    let id = allocations.peer(key)
+                    if let block = peer.ipBlock {
+                        blockPeers.append((id, block))
+                    } else {
+                        selectorPeers[id] = key
+                    }
+                    return id
                 }
             }
+            var ids = PolicyPeerIDs()
+            for rule in policy.spec.ingress { ids.ingress.append(internPeers(rule.from, &allocations)) }
+            for rule in policy.spec.egress { ids.egress.append(internPeers(rule.to, &allocations)) }
+            peerIDs.formUnion(ids.ingress.joined())
+            peerIDs.formUnion(ids.egress.joined())
+            rulePeers[ref] = ids
             for port in policy.spec.egress.flatMap(\.ports) {
                 if case .name(let name) = port.port { namedPortsInEgress.insert(name) }
             }
         }
+        let blocks = BlockIndex(blockPeers)
 
         var cidrs: Set<CIDR> = [CIDRs.allIPv4, CIDRs.allIPv6]
         for (_, block) in blockPeers {
@@ -43,44 +60,89 @@ struct IdentityClasses {
             cidrs.formUnion(block.except)
         }
         for cidr in cidrs {
-            let peers = blockPeers.filter { _, block in
-                block.cidr.contains(cidr) && !block.except.contains { $0.contains(cidr) }
-            }.map(\.key)
-            prefixes[cidr] = IdentitySignature(peers: Set(peers), namedPorts: [])
+            prefixes[cidr] = intern(IdentitySignature(peers: Set(blocks.peers(containing: cidr)), namedPorts: []))
         }
 
         // After the blocks and before the pods: a pod never has a node address.
         for address in nodeAddresses {
-            let inBlocks = blockPeers.filter { $0.block.contains(address) }.map(\.key)
-            prefixes[CIDR(host: address)] = IdentitySignature(peers: Set(inBlocks), namedPorts: [], isHost: true)
+            prefixes[CIDR(host: address)] = intern(IdentitySignature(
+                peers: Set(blocks.peers(containing: address)), namedPorts: [], isHost: true))
         }
 
-        let matched = Self.podsMatched(by: Set(selectorPeers), in: cluster, allocations: &allocations)
+        let groups = PodGroups(cluster: cluster)
+        let groupPeers = groups.peersMatching(selectorPeers, in: cluster)
+        var groupClass: [Int?] = Array(repeating: nil, count: groups.count)
         for (ref, pod) in cluster.pods where !pod.spec.hostNetwork {
-            let namedPorts = pod.spec.containers.flatMap(\.ports).compactMap { port -> NamedPort? in
+            guard let group = groups.group(of: ref) else { continue }
+            let namedPorts = namedPortsInEgress.isEmpty ? [] : pod.spec.containers.flatMap(\.ports).compactMap {
+                port -> NamedPort? in
                 guard let name = port.name, namedPortsInEgress.contains(name) else { return nil }
                 return NamedPort(name: name, protocol: port.protocol, port: port.containerPort)
             }
             for address in pod.status.addresses {
-                let inBlocks = blockPeers.filter { $0.block.contains(address) }.map(\.key)
-                prefixes[CIDR(host: address)] = IdentitySignature(
-                    peers: Set(matched[ref] ?? []).union(inBlocks), namedPorts: Set(namedPorts))
+                let inBlocks = blocks.isEmpty ? [] : blocks.peers(containing: address)
+                if inBlocks.isEmpty && namedPorts.isEmpty, let index = groupClass[group] {
+                    prefixes[CIDR(host: address)] = index
+                    continue
+                }
+                let index = intern(IdentitySignature(peers: groupPeers[group].union(inBlocks),
+                                                     namedPorts: Set(namedPorts)))
+                if inBlocks.isEmpty && namedPorts.isEmpty { groupClass[group] = index }
+                prefixes[CIDR(host: address)] = index
             }
         }
     }
 
-    /// The selector peers matching each pod. Walks each peer's candidate
-    /// namespaces only (its own for a bare podSelector, those its
-    /// namespaceSelector matches otherwise), not every pod for every peer.
-    private static func podsMatched(by peers: Set<PeerKey>, in cluster: Cluster,
-                                    allocations: inout Allocations) -> [ObjectRef: [UInt32]] {
-        var podsByNamespace: [String: [(ObjectRef, Pod)]] = [:]
+    private mutating func intern(_ signature: IdentitySignature) -> Int {
+        if let index = classOf[signature] { return index }
+        signatures.append(signature)
+        classOf[signature] = signatures.count - 1
+        return signatures.count - 1
+    }
+}
+
+/// A policy's rules, each as the ids of its peers (empty: everyone).
+struct PolicyPeerIDs {
+    var ingress: [[UInt32]] = []
+    var egress: [[UInt32]] = []
+}
+
+/// Pods grouped by namespace and labels: every selector treats a group's pods alike.
+private struct PodGroups {
+    private struct Key: Hashable {
+        var namespace: String
+        var labels: [String: String]
+    }
+
+    private var groupOf: [ObjectRef: Int] = [:]
+    private var keys: [Key] = []
+    private var byNamespace: [String: [Int]] = [:]
+
+    init(cluster: Cluster) {
+        var index: [Key: Int] = [:]
         for (ref, pod) in cluster.pods where !pod.spec.hostNetwork {
-            podsByNamespace[ref.namespace, default: []].append((ref, pod))
+            let key = Key(namespace: ref.namespace, labels: pod.labels)
+            if let group = index[key] {
+                groupOf[ref] = group
+                continue
+            }
+            index[key] = keys.count
+            groupOf[ref] = keys.count
+            byNamespace[ref.namespace, default: []].append(keys.count)
+            keys.append(key)
         }
-        var matched: [ObjectRef: [UInt32]] = [:]
-        for key in peers {
-            let id = allocations.peer(key)
+    }
+
+    var count: Int { keys.count }
+
+    func group(of ref: ObjectRef) -> Int? { groupOf[ref] }
+
+    /// The selector peers matching each group. Walks each peer's candidate
+    /// namespaces only (its own for a bare podSelector, those its
+    /// namespaceSelector matches otherwise).
+    func peersMatching(_ peers: [UInt32: PeerKey], in cluster: Cluster) -> [Set<UInt32>] {
+        var matched = [Set<UInt32>](repeating: [], count: keys.count)
+        for (id, key) in peers {
             let namespaces: [String]
             if let selector = key.peer.namespaceSelector {
                 namespaces = cluster.namespaceLabels.filter { selector.matches($0.value) }.map(\.key)
@@ -90,8 +152,8 @@ struct IdentityClasses {
                 namespaces = []
             }
             for namespace in namespaces {
-                for (ref, pod) in podsByNamespace[namespace] ?? [] where key.peer.podSelector?.matches(pod.labels) ?? true {
-                    matched[ref, default: []].append(id)
+                for group in byNamespace[namespace] ?? [] where key.peer.podSelector?.matches(keys[group].labels) ?? true {
+                    matched[group].insert(id)
                 }
             }
         }

@@ -33,4 +33,13 @@ public struct IdentitySignature: Hashable, Sendable {
     }
 
     public static let world = IdentitySignature(peers: [], namedPorts: [])
+
+    /// A total order independent of hashing: host first, then by peers, then by named ports.
+    func precedes(_ other: IdentitySignature) -> Bool {
+        if isHost != other.isHost { return isHost }
+        let (mine, theirs) = (peers.sorted(), other.peers.sorted())
+        if mine != theirs { return mine.lexicographicallyPrecedes(theirs) }
+        let order = { (port: NamedPort) in "\(port.name)/\(port.protocol)/\(port.port)" }
+        return namedPorts.map(order).sorted().lexicographicallyPrecedes(other.namedPorts.map(order).sorted())
+    }
 }

@@ -20,33 +20,52 @@ public struct NodeSettings: Sendable, Equatable {
 /// Turns the cluster into the maps' desired contents. Pure: the same cluster
 /// and allocations give the same state, bit for bit.
 public enum Planner {
-    public static func plan(_ cluster: Cluster, node: NodeSettings, allocations: inout Allocations) -> DesiredState {
+    /// `services`: the services part of an earlier plan, to keep when nothing it
+    /// depends on (services, EndpointSlices, pods) changed since.
+    public static func plan(_ cluster: Cluster, node: NodeSettings, allocations: inout Allocations,
+                            services: PlannedServices? = nil) -> DesiredState {
         var state = DesiredState()
         let classes = IdentityClasses(cluster: cluster, nodeAddresses: node.addresses, allocations: &allocations)
 
-        var identityOf: [IdentitySignature: UInt32] = [.world: UInt32(SLUICE_IDENTITY_WORLD.rawValue)]
-        for signature in classes.signatures where signature != .world {
-            identityOf[signature] = allocations.identity(signature, first: UInt32(SLUICE_IDENTITY_FIRST.rawValue))
+        // Class 0 is WORLD; new classes get numbers in a canonical order, so the
+        // numbering never depends on hashing or file order.
+        var identityOf = [UInt32](repeating: UInt32(SLUICE_IDENTITY_WORLD.rawValue), count: classes.signatures.count)
+        let unnumbered = classes.signatures.indices.dropFirst().filter { index in
+            if let id = allocations.identities[classes.signatures[index]] {
+                identityOf[index] = id
+                return false
+            }
+            return true
         }
-        for (identity, signature) in identityOf.map({ ($0.value, $0.key) }) {
-            state.identities[identity] = signature
+        for index in unnumbered.sorted(by: { classes.signatures[$0].precedes(classes.signatures[$1]) }) {
+            identityOf[index] = allocations.identity(classes.signatures[index], first: UInt32(SLUICE_IDENTITY_FIRST.rawValue))
         }
-        for (prefix, signature) in classes.prefixes {
-            state.ipcache[IPCacheKeys.key(for: prefix)] = sluice_ipcache_value(identity: identityOf[signature] ?? 1, flags: 0)
+        for (index, signature) in classes.signatures.enumerated() {
+            state.identities[identityOf[index]] = signature
+        }
+        state.ipcache.reserveCapacity(classes.prefixes.count)
+        for (prefix, index) in classes.prefixes {
+            state.ipcache[IPCacheKeys.key(for: prefix)] = sluice_ipcache_value(identity: identityOf[index], flags: 0)
         }
 
         for ref in cluster.policies.keys.sorted() {
             state.policyNames[allocations.policy(ref)] = ref
         }
+        let policies = PolicyRules.byNamespace(cluster, peers: classes.rulePeers, allocations: allocations)
+        let identities = PeerIdentities(state.identities)
 
-        let localPods = cluster.pods.filter { _, pod in
-            pod.spec.nodeName == node.name && !pod.spec.hostNetwork && !pod.status.addresses.isEmpty
+        var localPods: [ObjectRef] = []
+        for (ref, pod) in cluster.pods
+            where pod.spec.nodeName == node.name && !pod.spec.hostNetwork && !pod.status.addresses.isEmpty {
+            localPods.append(ref)
         }
-        for (ref, pod) in localPods.sorted(by: { $0.key < $1.key }) {
+        localPods.sort()
+        for ref in localPods {
+            guard let pod = cluster.pods[ref] else { continue }
             let endpointID = allocations.endpoint(ref)
-            var rules = EndpointRules(endpointID: endpointID, pod: pod, cluster: cluster, identities: identityOf,
-                                      allocations: allocations, allowHostTraffic: node.allowHostTraffic)
-            rules.collect(into: &state.policy)
+            var rules = EndpointRules(endpointID: endpointID, pod: pod, identities: identities,
+                                      allowHostTraffic: node.allowHostTraffic)
+            rules.collect(policies[ref.namespace] ?? [], into: &state.policy)
             var flags = rules.enforcedFlags
             if cluster.isAudited(namespace: ref.namespace) { flags |= UInt32(SLUICE_EP_AUDIT.rawValue) }
             state.endpoints.append(PlannedEndpoint(
@@ -54,9 +73,9 @@ public enum Planner {
                 hostInterface: pod.metadata.annotations[PlannerAnnotations.hostInterface]))
         }
 
-        state.services = ServicePlanner.plan(cluster, allocations: &allocations.services)
-        allocations.retain(endpoints: Set(localPods.keys), identities: Set(identityOf.keys),
-                           policies: Set(cluster.policies.keys), peers: classes.peerKeys)
+        state.services = services ?? ServicePlanner.plan(cluster, allocations: &allocations.services)
+        allocations.retain(endpoints: Set(localPods), identities: Set(identityOf),
+                           policies: Set(cluster.policies.keys), peers: classes.peerIDs)
         return state
     }
 }

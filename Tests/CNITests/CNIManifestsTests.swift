@@ -22,15 +22,13 @@ struct CNIManifestsTests {
         return .pod(pod, source: ManifestSource(file: "pods.yaml", line: 1))
     }
 
-    private func pods(_ manifests: [Manifest]) -> [String: Pod] {
-        var result: [String: Pod] = [:]
-        for case .pod(let pod, _) in manifests { result[pod.name] = pod }
-        return result
+    private func pods(_ cluster: Cluster) -> [String: Pod] {
+        Dictionary(cluster.pods.map { ($0.key.name, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
     @Test func aManifestGivesLabelsAndPortsTheCNIGivesNodeAddressesAndInterface() throws {
         let cni = endpoint("c1", pod: "web", addresses: ["fd00::5", "10.244.1.5"])
-        let merged = CNIManifests.merge([manifest("web", labels: ["app": "web"])], endpoints: [cni], nodeName: "node-a")
+        let merged = CNIManifests.merge(Cluster(manifests: [manifest("web", labels: ["app": "web"])]), endpoints: [cni], nodeName: "node-a")
         let web = try #require(pods(merged)["web"])
         #expect(web.labels == ["app": "web"])
         #expect(web.spec.containers.first?.ports.first?.name == "http")
@@ -38,25 +36,25 @@ struct CNIManifestsTests {
         #expect(web.status.podIP == IPAddress("10.244.1.5"))
         #expect(web.status.podIPs == ["10.244.1.5", "fd00::5"].compactMap { IPAddress($0) })
         #expect(web.metadata.annotations[PlannerAnnotations.hostInterface] == cni.hostInterface)
-        #expect(merged.count == 1)
+        #expect(merged.pods.count == 1)
     }
 
     @Test func aCNIPodWithoutManifestIsALocalPodWithoutLabels() throws {
-        let merged = CNIManifests.merge([manifest("other", labels: ["app": "x"])],
+        let merged = CNIManifests.merge(Cluster(manifests: [manifest("other", labels: ["app": "x"])]),
                                         endpoints: [endpoint("c2", pod: "db", addresses: ["10.244.1.6"])], nodeName: "node-a")
         let db = try #require(pods(merged)["db"])
         #expect(db.labels.isEmpty)
         #expect(db.namespace == "shop")
         #expect(db.spec.nodeName == "node-a")
         #expect(pods(merged)["other"]?.spec.nodeName == "elsewhere", "other manifests pass untouched")
-        let cluster = Cluster(manifests: merged)
-        #expect(cluster.pods[ObjectRef(namespace: "shop", name: "db")] == db)
+        #expect(merged.pods[ObjectRef(namespace: "shop", name: "db")] == db)
+        #expect(merged.namespaceLabels["shop"] == [Namespace.nameLabel: "shop"], "a CNI pod's namespace exists")
     }
 
     @Test func whileASandboxIsReplacedBothVethsStayEnforcedWithThePodsLabels() throws {
         let old = endpoint("old", pod: "web", addresses: ["10.244.1.5"], at: 100)
         let new = endpoint("new", pod: "web", addresses: ["10.244.1.9"], at: 200)
-        let merged = CNIManifests.merge([manifest("web", labels: ["app": "web"])], endpoints: [old, new], nodeName: "node-a")
+        let merged = CNIManifests.merge(Cluster(manifests: [manifest("web", labels: ["app": "web"])]), endpoints: [old, new], nodeName: "node-a")
         let byName = pods(merged)
         #expect(byName["web"]?.status.podIP == IPAddress("10.244.1.9"), "the newest sandbox is the pod")
         let alias = try #require(byName.values.first { $0.status.podIP == IPAddress("10.244.1.5") })
