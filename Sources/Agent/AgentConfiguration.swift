@@ -33,7 +33,7 @@ public struct AgentConfiguration: Sendable {
 
     public init(policyDirectory: String, bpfObjectDirectory: String, pinDirectory: String,
                 metricsAddress: ListenAddress, nodeName: String, cgroupPath: String,
-                debounce: Duration = .milliseconds(10), resyncInterval: Duration = .seconds(60)) {
+                debounce: Duration = .milliseconds(3), resyncInterval: Duration = .seconds(60)) {
         self.policyDirectory = policyDirectory
         self.bpfObjectDirectory = bpfObjectDirectory
         self.pinDirectory = pinDirectory

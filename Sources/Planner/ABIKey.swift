@@ -22,10 +22,11 @@ extension sluice_ipcache_value: @retroactive Equatable, @retroactive Hashable, B
 extension sluice_policy_key: @retroactive Equatable, @retroactive Hashable, BytewiseHashable {}
 extension sluice_policy_value: @retroactive Equatable, @retroactive Hashable, BytewiseHashable {}
 
-/// A value with every byte zero, padding included.
+/// A value with every byte zero, padding included. On the stack: the planner
+/// builds one per map entry.
 public func zeroedABI<T: BitwiseCopyable>(_ type: T.Type = T.self) -> T {
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.size, alignment: MemoryLayout<T>.alignment)
-    defer { raw.deallocate() }
-    raw.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<T>.size)
-    return raw.load(as: T.self)
+    withUnsafeTemporaryAllocation(byteCount: MemoryLayout<T>.size, alignment: MemoryLayout<T>.alignment) { raw in
+        raw.initializeMemory(as: UInt8.self, repeating: 0)
+        return raw.load(as: T.self)
+    }
 }
