@@ -56,7 +56,7 @@ let package = Package(
         // `make bench`: the runner and its load generator live in bench/, apart from the product.
         .executableTarget(
             name: "sluice-bench",
-            dependencies: ["Agent", "BPF", "CSluiceBPF", "TestSupport",
+            dependencies: ["Agent", "BPF", "CSluiceBPF", "Model", "Planner", "TestSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "bench/Sources/sluice-bench"
         ),

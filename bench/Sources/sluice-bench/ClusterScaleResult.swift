@@ -16,6 +16,8 @@ struct ClusterScaleResult: Codable, Sendable {
     /// The agent's time to enforce of the syncs the changes caused.
     var changeEnforce: EnforceSummary?
     var agent: AgentUsage?
+    /// The planner alone on the same files (ClusterScalePlanning).
+    var planning: ClusterScalePlanning?
     var counts: StatusCounts?
     var notes: [String] = []
 }

@@ -28,6 +28,11 @@ struct ClusterScaleRun {
                                          scale: shape.policies, plan: plan)
             do {
                 try measure(into: &result, agent: agent, manifests: manifests, context: context)
+                var files = manifests.initial
+                for (name, contents) in manifests.load() { files[name] = contents }
+                result.planning = try ClusterScalePlanning.measure(
+                    files: files, edited: (ClusterScaleManifests.probedFile, manifests.probed(open: false)),
+                    node: topology.topology.id)
             } catch {
                 throw BenchError.setup("\(error)\nsluiced log (end):\n\(agent.log.suffix(3000))")
             }
