@@ -48,6 +48,7 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 		reason = sluice_endpoint_enforces(ep, dir) ? SLUICE_REASON_DROP_FRAGMENT
 							   : SLUICE_REASON_NOT_ENFORCED;
 		reason = sluice_endpoint_audit(ep, reason);
+		sluice_policy_verdict_count(sluice_endpoint_policy(ep, dir), dir, reason, skb->len);
 		/* Every fragment is a "first packet": report only what enforcement did to it. */
 		if (reason != SLUICE_REASON_NOT_ENFORCED)
 			sluice_event_flow(skb->ifindex, ep->endpoint_id, dir, reason, &flow, 0);
@@ -56,14 +57,16 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 
 	reason = sluice_ct_check(&flow, ep->endpoint_id, dir, &hit);
 	if (reason != SLUICE_KEEP_GOING) {
-		sluice_policy_stats_count(hit.policy_id, hit.direction, skb->len, 0);
+		sluice_policy_stats_count(hit.policy_id, hit.direction, SLUICE_VERDICT_ALLOWED, skb->len, 0);
 		return sluice_finish(skb, dir, reason);
 	}
 
-	if (sluice_endpoint_enforces(ep, dir))
+	if (sluice_endpoint_enforces(ep, dir)) {
+		policy_id = sluice_endpoint_policy(ep, dir);
 		reason = sluice_policy_decide(&flow, ep->endpoint_id, dir, &policy_id);
-	else
+	} else {
 		reason = SLUICE_REASON_NOT_ENFORCED;
+	}
 
 	/*
 	 * Unenforced flows are tracked too: their replies must pass this
@@ -71,9 +74,12 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 	 */
 	if (reason == SLUICE_REASON_POLICY_ALLOWED || reason == SLUICE_REASON_NOT_ENFORCED)
 		sluice_ct_create(&flow, ep->endpoint_id, dir, policy_id);
-	sluice_policy_stats_count(policy_id, dir, skb->len, 1);
 
 	reason = sluice_endpoint_audit(ep, reason);
+	sluice_policy_verdict_count(policy_id, dir, reason, skb->len);
+	/* Events name the allowing policy only. */
+	if (reason != SLUICE_REASON_POLICY_ALLOWED)
+		policy_id = 0;
 	sluice_event_flow(skb->ifindex, ep->endpoint_id, dir, reason, &flow, policy_id);
 	return sluice_finish(skb, dir, reason);
 }

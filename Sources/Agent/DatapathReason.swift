@@ -24,6 +24,16 @@ enum DatapathReason {
 
     static func isDrop(_ reason: UInt32) -> Bool { reason >= UInt32(SLUICE_REASON_DROP_FIRST.rawValue) }
 
+    /// `sluice_verdict_action` as the `action` label; nil for a number this agent does not know.
+    static func verdictAction(_ value: UInt8) -> String? {
+        switch UInt32(value) {
+        case SLUICE_VERDICT_ALLOWED.rawValue: "allowed"
+        case SLUICE_VERDICT_DENIED.rawValue: "denied"
+        case SLUICE_VERDICT_AUDIT.rawValue: "audit"
+        default: nil
+        }
+    }
+
     static func direction(_ value: UInt32) -> String {
         value == UInt32(SLUICE_DIR_INGRESS.rawValue) ? "ingress" : "egress"
     }

@@ -22,6 +22,8 @@ enum MetricDescriptors {
         "Packets of flows a NetworkPolicy allowed, replies included, by policy and direction.") }
     static var policyBytes: MetricNameDescriptor { counter("sluice_policy_bytes",
         "Bytes of flows a NetworkPolicy allowed, replies included, by policy and direction.") }
+    static var policyVerdicts: MetricNameDescriptor { counter("sluice_policy_verdicts",
+        "Verdicts of a NetworkPolicy by policy, direction and action: allowed counts new flows, denied and audit count packets.") }
     static var conntrackEntries: MetricNameDescriptor { gauge("sluice_conntrack_entries",
         "Live conntrack entries at the last garbage collection, by family and protocol.") }
     static var conntrackGCRuns: MetricNameDescriptor { counter("sluice_conntrack_gc_runs", "Conntrack garbage collections.") }

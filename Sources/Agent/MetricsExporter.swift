@@ -105,7 +105,7 @@ final class MetricsExporter: Sendable {
         let names = status.snapshot.policyNames
         guard let keys = try? maps.policyStats.keys() else { return }
         for key in keys {
-            guard let name = names[key.policy_id],
+            guard let name = names[key.policy_id], let action = DatapathReason.verdictAction(key.action),
                   let total = try? maps.policyStats.sum(key, { a, b in
                       sluice_policy_stats_value(flows: a.flows &+ b.flows, packets: a.packets &+ b.packets,
                                                 bytes: a.bytes &+ b.bytes)
@@ -114,6 +114,12 @@ final class MetricsExporter: Sendable {
             let labels = [("namespace", parts.first ?? ""), ("policy", parts.last ?? ""),
                           ("direction", DatapathReason.direction(UInt32(key.direction)))]
             let id = "\(name)/\(key.direction)"
+            // An allowed flow takes one verdict; a denied or audited packet takes one each.
+            let isAllowed = key.action == UInt8(SLUICE_VERDICT_ALLOWED.rawValue)
+            policyCounters.mirror(isAllowed ? total.flows : total.packets, for: "verdicts/\(id)/\(action)",
+                into: registry.makeCounter(descriptor: MetricDescriptors.policyVerdicts,
+                                           labels: labels + [("action", action)]))
+            guard isAllowed else { continue }
             policyCounters.mirror(total.flows, for: "flows/\(id)",
                 into: registry.makeCounter(descriptor: MetricDescriptors.policyFlows, labels: labels))
             policyCounters.mirror(total.packets, for: "packets/\(id)",

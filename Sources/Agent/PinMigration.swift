@@ -47,13 +47,20 @@ struct PinMigration {
         return PinMigration(pinDirectory: pinDirectory, moved: moved)
     }
 
+    /// Maps whose values gained fields at their end, zero meaning "not set
+    /// until the next sync": an old pin's entries are copied zero-extended, so
+    /// the new programs find every endpoint (and its id) before the first sync.
+    /// sluice_ep_v1 grew from 8 to 16 bytes (the policies drops are counted against).
+    static let grownValues: Set<String> = [SLUICE_MAP_ENDPOINTS]
+
     /// Copies the old maps' entries into the new ones; a map whose key or value
-    /// layout changed starts empty (its name should have changed with it).
+    /// layout changed otherwise starts empty (its name should have changed with it).
     func copyEntries(logger: Logger) {
         for name in moved {
             let pin = pinDirectory + "/" + name
             do {
-                let copied = try PinnedMapCopy.copy(from: pin + Self.suffix, to: pin)
+                let copied = try PinnedMapCopy.copy(from: pin + Self.suffix, to: pin,
+                                                    growingValues: Self.grownValues.contains(name))
                 logger.info("migrated map entries", metadata: ["map": "\(name)", "entries": "\(copied)"])
             } catch {
                 logger.error("map entries not migrated", metadata: ["map": "\(name)", "error": "\(error)"])

@@ -122,7 +122,9 @@ extension Reconciler {
                     "pod": "\(endpoint.pod)", "other": "\(other)", "interface": "\(ifindex)"])
                 continue
             }
-            values[key] = sluice_endpoint_value(endpoint_id: endpoint.endpointID, flags: endpoint.flags)
+            values[key] = sluice_endpoint_value(endpoint_id: endpoint.endpointID, flags: endpoint.flags,
+                                                ingress_policy_id: endpoint.ingressPolicyID,
+                                                egress_policy_id: endpoint.egressPolicyID)
             pods[key.ifindex] = endpoint.pod
         }
         return (values, pods)

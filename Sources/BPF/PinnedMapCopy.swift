@@ -5,21 +5,29 @@ import Glibc
 /// value layout, byte for byte (per-CPU values included): how a resized map
 /// is filled from the one it replaces.
 public enum PinnedMapCopy {
-    /// Returns the number of entries copied. `bpf_obj_get`, `bpf_map_get_next_key`,
-    /// `bpf_map_lookup_elem`, `bpf_map_update_elem`.
+    /// Returns the number of entries copied. With `growingValues`, the
+    /// destination's values may be longer than the source's (a value that
+    /// gained fields at its end, where zero means "not set"): each old value
+    /// fills the start of the new one, the rest is zero. Per-CPU values never
+    /// grow. `bpf_obj_get`, `bpf_map_get_next_key`, `bpf_map_lookup_elem`,
+    /// `bpf_map_update_elem`.
     @discardableResult
-    public static func copy(from source: String, to destination: String) throws(BPFError) -> Int {
+    public static func copy(from source: String, to destination: String,
+                            growingValues: Bool = false) throws(BPFError) -> Int {
         let from = try open(source)
         let to = try open(destination)
         let info = try BPFMapInfo.of(fd: from.rawValue, subject: source)
         let target = try BPFMapInfo.of(fd: to.rawValue, subject: destination)
-        guard info.keySize == target.keySize, info.valueSize == target.valueSize, info.type == target.type else {
+        let valuesFit = info.valueSize == target.valueSize
+            || (growingValues && !info.isPerCPU && info.valueSize < target.valueSize)
+        guard info.keySize == target.keySize, valuesFit, info.type == target.type else {
             throw BPFError(kind: .layoutMismatch, call: "PinnedMapCopy.copy", subject: "\(source) -> \(destination)", errno: EINVAL)
         }
         let cpus = info.isPerCPU ? Int(libbpf_num_possible_cpus()) : 1
-        let valueBytes = info.isPerCPU ? ((Int(info.valueSize) + 7) & ~7) * cpus : Int(info.valueSize)
+        let valueBytes = info.isPerCPU ? ((Int(info.valueSize) + 7) & ~7) * cpus : Int(target.valueSize)
         var key = [UInt8](repeating: 0, count: Int(info.keySize))
         var next = key
+        // The lookup writes info.valueSize bytes; the zeroed tail stays zero.
         var value = [UInt8](repeating: 0, count: valueBytes)
         var copied = 0
         var ret = bpf_map_get_next_key(from.rawValue, nil, &next)

@@ -11,6 +11,10 @@ public struct PlannedEndpoint: Sendable, Equatable {
     /// Set by the `sluice.dev/host-interface` annotation; otherwise the agent
     /// asks the kernel which interface routes the pod's address.
     public var hostInterface: String?
+    /// The policy a drop in each direction is counted against: the first, by
+    /// namespace/name, of those isolating the pod in that direction; 0 when none does.
+    public var ingressPolicyID: UInt32 = 0
+    public var egressPolicyID: UInt32 = 0
 }
 
 /// Everything the kernel's maps should hold, as plain values. The agent

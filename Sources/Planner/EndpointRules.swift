@@ -45,6 +45,11 @@ struct EndpointRules {
     let identities: PeerIdentities
     let allowHostTraffic: Bool
     private(set) var enforcedFlags: UInt32 = 0
+    /// The policy each direction's drops are counted against: the first, by
+    /// namespace/name (the order `collect` gets them in), of those isolating
+    /// the pod in it; 0 when none does.
+    private(set) var ingressPolicyID: UInt32 = 0
+    private(set) var egressPolicyID: UInt32 = 0
 
     init(endpointID: UInt32, pod: Pod, identities: PeerIdentities, allowHostTraffic: Bool) {
         self.endpointID = endpointID
@@ -61,10 +66,12 @@ struct EndpointRules {
         var isolatedEgress = false
         for policy in policies where policy.podSelector.matches(pod.labels) {
             if let rules = policy.ingress {
+                if !isolatedIngress { ingressPolicyID = policy.policyID }
                 isolatedIngress = true
                 ingress += rules
             }
             if let rules = policy.egress {
+                if !isolatedEgress { egressPolicyID = policy.policyID }
                 isolatedEgress = true
                 egress += rules
             }

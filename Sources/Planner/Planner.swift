@@ -70,7 +70,8 @@ public enum Planner {
             if cluster.isAudited(namespace: ref.namespace) { flags |= UInt32(SLUICE_EP_AUDIT.rawValue) }
             state.endpoints.append(PlannedEndpoint(
                 pod: ref, endpointID: endpointID, flags: flags, addresses: pod.status.addresses,
-                hostInterface: pod.metadata.annotations[PlannerAnnotations.hostInterface]))
+                hostInterface: pod.metadata.annotations[PlannerAnnotations.hostInterface],
+                ingressPolicyID: rules.ingressPolicyID, egressPolicyID: rules.egressPolicyID))
         }
 
         state.services = services ?? ServicePlanner.plan(cluster, allocations: &allocations.services)

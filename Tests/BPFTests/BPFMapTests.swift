@@ -10,7 +10,7 @@ struct BPFMapTests {
         defer { pins.remove() }
         let endpoints = try object.map(SLUICE_MAP_ENDPOINTS, key: sluice_endpoint_key.self, value: sluice_endpoint_value.self)
         for index in 1...5 as ClosedRange<UInt32> {
-            try endpoints.update(endpointKey(index), sluice_endpoint_value(endpoint_id: index * 10, flags: 1))
+            try endpoints.update(endpointKey(index), sluice_endpoint_value(endpoint_id: index * 10, flags: 1, ingress_policy_id: 0, egress_policy_id: 0))
         }
         #expect(try endpoints.lookup(endpointKey(3))?.endpoint_id == 30)
         #expect(try endpoints.lookup(endpointKey(99)) == nil)
@@ -24,13 +24,13 @@ struct BPFMapTests {
         let (object, pins) = try loadDatapath()
         defer { pins.remove() }
         let endpoints = try object.map(SLUICE_MAP_ENDPOINTS, key: sluice_endpoint_key.self, value: sluice_endpoint_value.self)
-        try endpoints.update(endpointKey(1), sluice_endpoint_value(endpoint_id: 1, flags: 0), mode: .createOnly)
+        try endpoints.update(endpointKey(1), sluice_endpoint_value(endpoint_id: 1, flags: 0, ingress_policy_id: 0, egress_policy_id: 0), mode: .createOnly)
         let exists = #expect(throws: BPFError.self) {
-            try endpoints.update(endpointKey(1), sluice_endpoint_value(endpoint_id: 2, flags: 0), mode: .createOnly)
+            try endpoints.update(endpointKey(1), sluice_endpoint_value(endpoint_id: 2, flags: 0, ingress_policy_id: 0, egress_policy_id: 0), mode: .createOnly)
         }
         #expect(exists?.kind == .keyExists)
         let missing = #expect(throws: BPFError.self) {
-            try endpoints.update(endpointKey(2), sluice_endpoint_value(endpoint_id: 2, flags: 0), mode: .replaceOnly)
+            try endpoints.update(endpointKey(2), sluice_endpoint_value(endpoint_id: 2, flags: 0, ingress_policy_id: 0, egress_policy_id: 0), mode: .replaceOnly)
         }
         #expect(missing?.kind == .keyNotFound)
         #expect(missing?.description.contains("bpf_map_update_elem(sluice_ep_v1") == true)
@@ -42,10 +42,10 @@ struct BPFMapTests {
         let endpoints = try object.map(SLUICE_MAP_ENDPOINTS, key: sluice_endpoint_key.self, value: sluice_endpoint_value.self)
         #expect(endpoints.info.maxEntries == 8)
         for index in 1...8 as ClosedRange<UInt32> {
-            try endpoints.update(endpointKey(index), sluice_endpoint_value(endpoint_id: index, flags: 0))
+            try endpoints.update(endpointKey(index), sluice_endpoint_value(endpoint_id: index, flags: 0, ingress_policy_id: 0, egress_policy_id: 0))
         }
         let full = #expect(throws: BPFError.self) {
-            try endpoints.update(endpointKey(9), sluice_endpoint_value(endpoint_id: 9, flags: 0))
+            try endpoints.update(endpointKey(9), sluice_endpoint_value(endpoint_id: 9, flags: 0, ingress_policy_id: 0, egress_policy_id: 0))
         }
         #expect(full?.kind == .mapFull)
         #expect(full?.subject == "sluice_ep_v1, 8 entries")

@@ -17,7 +17,7 @@ struct BPFObjectTests {
             #expect(access(pins.path + "/" + name, F_OK) == 0, "\(name) is not pinned")
         }
         let written = try first.map(SLUICE_MAP_ENDPOINTS, key: sluice_endpoint_key.self, value: sluice_endpoint_value.self)
-        try written.update(endpointKey(4), sluice_endpoint_value(endpoint_id: 44, flags: 2))
+        try written.update(endpointKey(4), sluice_endpoint_value(endpoint_id: 44, flags: 2, ingress_policy_id: 0, egress_policy_id: 0))
 
         let second = try BPFObject(path: Objects.datapath, pinDirectory: pins.path)
         let reused = try second.map(SLUICE_MAP_ENDPOINTS, key: sluice_endpoint_key.self, value: sluice_endpoint_value.self)

@@ -22,9 +22,11 @@ struct ABILayoutTests {
 
     @Test func endpointKeyAndValueMatchC() {
         check(sluice_endpoint_key.self, size: 4, alignment: 4, [.init(name: "ifindex", path: \.ifindex, offset: 0)])
-        check(sluice_endpoint_value.self, size: 8, alignment: 4, [
+        check(sluice_endpoint_value.self, size: 16, alignment: 4, [
             .init(name: "endpoint_id", path: \.endpoint_id, offset: 0),
             .init(name: "flags", path: \.flags, offset: 4),
+            .init(name: "ingress_policy_id", path: \.ingress_policy_id, offset: 8),
+            .init(name: "egress_policy_id", path: \.egress_policy_id, offset: 12),
         ])
     }
 
@@ -95,7 +97,8 @@ struct ABILayoutTests {
         check(sluice_policy_stats_key.self, size: 8, alignment: 4, [
             .init(name: "policy_id", path: \.policy_id, offset: 0),
             .init(name: "direction", path: \.direction, offset: 4),
-            .init(name: "pad", path: \.pad, offset: 5),
+            .init(name: "action", path: \.action, offset: 5),
+            .init(name: "pad", path: \.pad, offset: 6),
         ])
         check(sluice_policy_stats_value.self, size: 24, alignment: 8, [
             .init(name: "flows", path: \.flows, offset: 0),

@@ -7,6 +7,9 @@ struct DatapathSetup: Sendable {
         var id: UInt32
         var flags: UInt32
         var ifindex: UInt32 = LoadedDatapath.testRunIfindex
+        /// The policies drops in each direction are counted against (abi.h).
+        var ingressPolicyID: UInt32 = 0
+        var egressPolicyID: UInt32 = 0
     }
 
     struct Identity: Sendable {

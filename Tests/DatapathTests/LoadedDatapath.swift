@@ -55,9 +55,11 @@ final class LoadedDatapath {
 
     // MARK: Map setup
 
-    func register(endpointID: UInt32, flags: UInt32, ifindex: UInt32 = testRunIfindex) throws {
+    func register(endpointID: UInt32, flags: UInt32, ifindex: UInt32 = testRunIfindex,
+                  ingressPolicyID: UInt32 = 0, egressPolicyID: UInt32 = 0) throws {
         try endpoints.update(sluice_endpoint_key(ifindex: ifindex),
-                             sluice_endpoint_value(endpoint_id: endpointID, flags: flags))
+                             sluice_endpoint_value(endpoint_id: endpointID, flags: flags,
+                                                   ingress_policy_id: ingressPolicyID, egress_policy_id: egressPolicyID))
     }
 
     func setIdentity(_ identity: UInt32, of address: IPAddress, prefixLength: UInt32? = nil) throws {
@@ -74,7 +76,8 @@ final class LoadedDatapath {
 
     func apply(_ setup: DatapathSetup) throws {
         for endpoint in setup.endpoints {
-            try register(endpointID: endpoint.id, flags: endpoint.flags, ifindex: endpoint.ifindex)
+            try register(endpointID: endpoint.id, flags: endpoint.flags, ifindex: endpoint.ifindex,
+                         ingressPolicyID: endpoint.ingressPolicyID, egressPolicyID: endpoint.egressPolicyID)
         }
         for entry in setup.identities {
             try setIdentity(entry.identity, of: entry.address, prefixLength: entry.prefixLength)
@@ -121,6 +124,19 @@ final class LoadedDatapath {
             if total.packets != 0 || total.bytes != 0 { slots[index] = total }
         }
         return MetricsSnapshot(slots: slots)
+    }
+
+    /// The counters sluice_pst_v1 holds for one policy verdict, summed over CPUs; nil if never counted.
+    func policyStats(policyID: UInt32, _ direction: sluice_direction,
+                     _ action: sluice_verdict_action) throws -> sluice_policy_stats_value? {
+        var key = sluice_policy_stats_key()
+        key.policy_id = policyID
+        key.direction = UInt8(direction.rawValue)
+        key.action = UInt8(action.rawValue)
+        return try policyStats.sum(key) {
+            sluice_policy_stats_value(flows: $0.flows + $1.flows, packets: $0.packets + $1.packets,
+                                      bytes: $0.bytes + $1.bytes)
+        }
     }
 
     // MARK: Conntrack

@@ -23,10 +23,13 @@ enum TestNetwork {
 
     static let ephemeralPort: UInt16 = 40000
 
-    /// The endpoint with `flags`, the peer's /32 and /128 in the ipcache, and `rules`.
-    static func setup(flags: UInt32 = enforceBoth, rules: [PolicyRule] = []) -> DatapathSetup {
+    /// The endpoint with `flags` (its drops counted against the two policy ids),
+    /// the peer's /32 and /128 in the ipcache, and `rules`.
+    static func setup(flags: UInt32 = enforceBoth, rules: [PolicyRule] = [],
+                      ingressPolicyID: UInt32 = 0, egressPolicyID: UInt32 = 0) -> DatapathSetup {
         DatapathSetup(
-            endpoints: [.init(id: endpointID, flags: flags)],
+            endpoints: [.init(id: endpointID, flags: flags, ingressPolicyID: ingressPolicyID,
+                              egressPolicyID: egressPolicyID)],
             identities: [.init(address: peer4, identity: peerIdentity), .init(address: peer6, identity: peerIdentity)],
             rules: rules
         )

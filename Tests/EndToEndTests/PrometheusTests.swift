@@ -28,6 +28,8 @@ struct PrometheusTests {
         let scrape = try agent.get("/metrics").body
         #expect(scrape.contains("process_resident_memory_bytes"))
         #expect(scrape.contains("sluice_policy_flows_total{namespace=\"default\",policy=\"allow\",direction=\"ingress\"} 1"))
+        #expect(scrape.contains(
+            "sluice_policy_verdicts_total{namespace=\"default\",policy=\"allow\",direction=\"ingress\",action=\"allowed\"} 1"))
         let file = NSTemporaryDirectory() + "sluice-scrape-\(topology.id).txt"
         try scrape.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }

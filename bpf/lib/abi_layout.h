@@ -14,6 +14,8 @@
 __SLUICE_AT(sluice_endpoint_key, ifindex, 0);
 __SLUICE_AT(sluice_endpoint_value, endpoint_id, 0);
 __SLUICE_AT(sluice_endpoint_value, flags, 4);
+__SLUICE_AT(sluice_endpoint_value, ingress_policy_id, 8);
+__SLUICE_AT(sluice_endpoint_value, egress_policy_id, 12);
 
 __SLUICE_AT(sluice_ipcache_key, prefixlen, 0);
 __SLUICE_AT(sluice_ipcache_key, family, 4);
@@ -57,7 +59,8 @@ __SLUICE_AT(sluice_config, ct_other_ns, 24);
 
 __SLUICE_AT(sluice_policy_stats_key, policy_id, 0);
 __SLUICE_AT(sluice_policy_stats_key, direction, 4);
-__SLUICE_AT(sluice_policy_stats_key, pad, 5);
+__SLUICE_AT(sluice_policy_stats_key, action, 5);
+__SLUICE_AT(sluice_policy_stats_key, pad, 6);
 __SLUICE_AT(sluice_policy_stats_value, flows, 0);
 __SLUICE_AT(sluice_policy_stats_value, packets, 8);
 __SLUICE_AT(sluice_policy_stats_value, bytes, 16);

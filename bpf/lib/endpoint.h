@@ -19,6 +19,12 @@ static __always_inline int sluice_endpoint_enforces(const struct sluice_endpoint
 	return (ep->flags & flag) != 0;
 }
 
+/* The policy a packet no entry decided is counted against (abi.h). */
+static __always_inline __u32 sluice_endpoint_policy(const struct sluice_endpoint_value *ep, __u8 dir)
+{
+	return dir == SLUICE_DIR_INGRESS ? ep->ingress_policy_id : ep->egress_policy_id;
+}
+
 /*
  * Audit mode turns the drops that enforcement causes into counted forwards;
  * drops of broken packets stay drops, as they would without any policy.

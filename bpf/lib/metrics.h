@@ -18,13 +18,14 @@ static __always_inline void sluice_metrics_count(__u8 dir, __u32 reason, __u32 b
 }
 
 /*
- * Credits a packet to the policy that allowed its flow; `new_flow` on the
- * flow's first packet. Policy id 0 (flows of directions nothing enforces) is
- * nobody's.
+ * Credits a packet to a policy's verdict; `new_flow` on the first packet of
+ * a flow it allowed. Policy id 0 (flows of directions nothing enforces,
+ * host traffic) is nobody's.
  */
-static __always_inline void sluice_policy_stats_count(__u32 policy_id, __u8 dir, __u32 bytes, int new_flow)
+static __always_inline void sluice_policy_stats_count(__u32 policy_id, __u8 dir, __u8 action, __u32 bytes,
+						      int new_flow)
 {
-	struct sluice_policy_stats_key key = { .policy_id = policy_id, .direction = dir };
+	struct sluice_policy_stats_key key = { .policy_id = policy_id, .direction = dir, .action = action };
 	struct sluice_policy_stats_value *stats, fresh = {};
 
 	if (!policy_id)
@@ -39,6 +40,28 @@ static __always_inline void sluice_policy_stats_count(__u32 policy_id, __u8 dir,
 	stats->flows += new_flow ? 1 : 0;
 	stats->packets += 1;
 	stats->bytes += bytes;
+}
+
+/*
+ * Counts the verdict enforcement gave a packet (its final reason, after
+ * audit) against `policy_id`: the allowing policy, or the one a drop is
+ * attributed to. Other reasons took no policy verdict.
+ */
+static __always_inline void sluice_policy_verdict_count(__u32 policy_id, __u8 dir, __u32 reason, __u32 bytes)
+{
+	switch (reason) {
+	case SLUICE_REASON_POLICY_ALLOWED:
+		sluice_policy_stats_count(policy_id, dir, SLUICE_VERDICT_ALLOWED, bytes, 1);
+		break;
+	case SLUICE_REASON_DROP_POLICY:
+	case SLUICE_REASON_DROP_POLICY_DENY:
+	case SLUICE_REASON_DROP_FRAGMENT:
+		sluice_policy_stats_count(policy_id, dir, SLUICE_VERDICT_DENIED, bytes, 0);
+		break;
+	case SLUICE_REASON_AUDIT:
+		sluice_policy_stats_count(policy_id, dir, SLUICE_VERDICT_AUDIT, bytes, 0);
+		break;
+	}
 }
 
 #endif /* SLUICE_METRICS_H */

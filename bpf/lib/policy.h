@@ -22,8 +22,10 @@ static __always_inline __be16 __sluice_policy_port(const struct sluice_flow *flo
 }
 
 /*
- * POLICY_ALLOWED (and the allowing policy's id), DROP_POLICY_DENY for an
- * explicit deny, DROP_POLICY when no entry matches. The trie's longest
+ * POLICY_ALLOWED, DROP_POLICY_DENY for an explicit deny, DROP_POLICY when
+ * no entry matches. A matching entry sets *policy_id to its policy (the
+ * one the verdict is counted against); otherwise *policy_id is left as the
+ * caller set it. The trie's longest
  * prefix gives abi.h's precedence: port prefix, then all ports, then all
  * protocols. The remote is the destination of egress traffic and the
  * source of ingress traffic.
@@ -50,6 +52,7 @@ static __always_inline __u32 sluice_policy_decide(const struct sluice_flow *flow
 		*policy_id = value->policy_id;
 		return SLUICE_REASON_POLICY_ALLOWED;
 	case SLUICE_ACTION_DENY:
+		*policy_id = value->policy_id;
 		return SLUICE_REASON_DROP_POLICY_DENY;
 	default:
 		/* An action this datapath does not know allows nothing. */

@@ -71,7 +71,8 @@ final class MicroDatapath {
     func setEnforced(_ enforced: Bool) throws {
         let flags = enforced ? SLUICE_EP_ENFORCE_INGRESS.rawValue | SLUICE_EP_ENFORCE_EGRESS.rawValue : 0
         try endpoints.update(sluice_endpoint_key(ifindex: Self.ifindex),
-                             sluice_endpoint_value(endpoint_id: Self.endpointID, flags: UInt32(flags)))
+                             sluice_endpoint_value(endpoint_id: Self.endpointID, flags: UInt32(flags),
+                                                   ingress_policy_id: 0, egress_policy_id: 0))
     }
 
     /// Packets counted so far under `reason` in `direction`, over all CPUs.

@@ -5,14 +5,19 @@
  * Included by the BPF C and imported into Swift through CSluiceBPF, so a
  * layout is never written twice. Any layout change bumps SLUICE_ABI_VERSION
  * and the _vN suffix of the affected map names, so a new agent never reuses
- * an incompatible pinned map.
+ * an incompatible pinned map. The one exception is a value that only grew
+ * at its end, whose new fields mean "not set" when zero: the agent copies
+ * the old pin's entries zero-extended (PinMigration.grownValues), so the
+ * new programs know every endpoint before the first sync. ABI 2:
+ * sluice_endpoint_value grew from 8 to 16 bytes (drop attribution), and
+ * sluice_policy_stats_key took an action byte from its padding.
  */
 #ifndef SLUICE_ABI_H
 #define SLUICE_ABI_H
 
 #include <linux/types.h>
 
-#define SLUICE_ABI_VERSION 1
+#define SLUICE_ABI_VERSION 2
 
 /* Pinned map names (also the names in the BPF objects; <= 15 chars). */
 #define SLUICE_MAP_ENDPOINTS "sluice_ep_v1"
@@ -104,9 +109,16 @@ enum sluice_endpoint_flags {
 	SLUICE_EP_AUDIT           = 1 << 2, /* forward would-be drops, count as AUDIT */
 };
 
+/*
+ * A packet no policy entry allowed is counted (sluice_pst_v1, DENIED or
+ * AUDIT) against <dir>_policy_id: the first policy, by namespace/name, of
+ * those that isolate the pod in that direction; 0 when none does.
+ */
 struct sluice_endpoint_value {
-	__u32 endpoint_id; /* planner's id, used in policy and conntrack keys */
-	__u32 flags;       /* enum sluice_endpoint_flags */
+	__u32 endpoint_id;       /* planner's id, used in policy and conntrack keys */
+	__u32 flags;             /* enum sluice_endpoint_flags */
+	__u32 ingress_policy_id; /* counts this endpoint's ingress drops */
+	__u32 egress_policy_id;  /* counts this endpoint's egress drops */
 };
 
 /*
@@ -160,7 +172,7 @@ enum sluice_policy_action {
 struct sluice_policy_value {
 	__u16 action;    /* enum sluice_policy_action */
 	__u16 flags;     /* reserved, zero */
-	__u32 policy_id; /* planner's id of the first policy allowing it (counters) */
+	__u32 policy_id; /* planner's id of the first policy allowing (or denying) it (counters) */
 };
 
 /*
@@ -240,15 +252,26 @@ static inline __u64 sluice_ct_timeout_ns(const struct sluice_config *cfg, const 
 }
 
 /*
- * sluice_pst_v1: per-CPU hash, what each policy allowed, per direction of
- * the policy (the direction of the flow's first packet at the endpoint).
- * flows counts new flows the policy allowed; packets and bytes count every
- * packet of those flows, replies included.
+ * sluice_pst_v1: per-CPU hash, the verdicts each policy gave, per direction
+ * of the policy (the direction of the flow's first packet at the endpoint).
+ * ALLOWED: flows counts new flows the policy allowed; packets and bytes
+ * count every packet of those flows, replies included. DENIED and AUDIT:
+ * every packet takes a verdict (none creates a flow), so packets and bytes
+ * count them and flows stays 0. A packet an explicit deny entry matched is
+ * counted against that entry's policy, any other drop against the
+ * endpoint's <dir>_policy_id.
  */
+enum sluice_verdict_action {
+	SLUICE_VERDICT_ALLOWED = 0,
+	SLUICE_VERDICT_DENIED  = 1,
+	SLUICE_VERDICT_AUDIT   = 2, /* would have been denied; audit mode forwarded it */
+};
+
 struct sluice_policy_stats_key {
 	__u32 policy_id;
 	__u8  direction; /* enum sluice_direction */
-	__u8  pad[3];
+	__u8  action;    /* enum sluice_verdict_action */
+	__u8  pad[2];
 };
 
 struct sluice_policy_stats_value {
@@ -282,7 +305,7 @@ static inline __u32 sluice_metrics_index(__u32 direction, __u32 reason)
 #define SLUICE_PROG_TO_POD   "sluice_to_pod"
 
 _Static_assert(sizeof(struct sluice_endpoint_key) == 4, "endpoint key");
-_Static_assert(sizeof(struct sluice_endpoint_value) == 8, "endpoint value");
+_Static_assert(sizeof(struct sluice_endpoint_value) == 16, "endpoint value");
 _Static_assert(sizeof(struct sluice_ipcache_key) == 24, "ipcache key");
 _Static_assert(sizeof(struct sluice_ipcache_value) == 8, "ipcache value");
 _Static_assert(sizeof(struct sluice_policy_key) == 16, "policy key");
