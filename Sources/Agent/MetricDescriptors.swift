@@ -35,7 +35,7 @@ enum MetricDescriptors {
         "Established flows cut because a policy change denies them.") }
 
     static var timeToEnforce: MetricNameDescriptor { MetricNameDescriptor(metricName: "sluice_time_to_enforce",
-        unitName: "seconds", helpText: "From a change in the policy directory to the last map write that enforces it.") }
+        unitName: "seconds", helpText: "From a change in the policy directory to the last map write that enforces it, by what changed (policy or service).") }
 
     static var pods: MetricNameDescriptor { gauge("sluice_pods", "Pods in the manifests, local or not.") }
     static var serviceFrontends: MetricNameDescriptor { gauge("sluice_service_frontends",

@@ -25,6 +25,8 @@ actor Reconciler {
     var applied: AppliedMaps?
     /// Whether the last sync wrote to the policy, ipcache or endpoints map.
     var lastSyncChangedMaps = false
+    /// Whether the last sync applied a different service plan.
+    var lastSyncChangedServices = false
     /// stat(2) of each file when it was last read.
     private var stamps: [String: FileStamp] = [:]
     /// Host interface of each enforced pod, as of the last sync.
@@ -133,7 +135,10 @@ actor Reconciler {
                 self.migration = nil
             }
             // Only runs that changed the maps enforced something (a temp file's close does not).
-            if let trigger, lastSyncChangedMaps { metrics.enforced(after: .now - trigger) }
+            if let trigger {
+                if lastSyncChangedMaps { metrics.enforced(.policy, after: .now - trigger) }
+                if lastSyncChangedServices { metrics.enforced(.service, after: .now - trigger) }
+            }
         } catch {
             applied = nil
             logger.error("sync failed; previous state stays enforced", metadata: ["error": "\(error)"])

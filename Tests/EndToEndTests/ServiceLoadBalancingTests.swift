@@ -98,6 +98,8 @@ struct ServiceLoadBalancingTests {
 
             try agent.write("service.yaml", ServiceManifests.service(selector: "web"))
             #expect(try eventually { try connect(client, agent).answer?.hasPrefix("b") == true })
+            // The service change has its own time to enforce; the pod manifests changed no policy entry.
+            #expect(try eventually { try agent.metric("sluice_time_to_enforce_seconds_count", ["change": "service"]) >= 1 })
         }
     }
 

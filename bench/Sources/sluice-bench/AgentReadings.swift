@@ -10,19 +10,21 @@ struct EnforceHistogram: Sendable {
 
     static let name = "sluice_time_to_enforce_seconds"
 
-    /// Parses the histogram out of a /metrics body; empty when the agent has recorded nothing.
-    init(metrics body: String) {
+    /// Parses the series of one kind of change (`policy`, `service`) out of a /metrics
+    /// body; empty when the agent has recorded nothing.
+    init(metrics body: String, change: String = "policy") {
         buckets = []
         sum = 0
         count = 0
-        for line in body.split(separator: "\n") where line.hasPrefix(Self.name) {
+        let label = "change=\"\(change)\""
+        for line in body.split(separator: "\n") where line.hasPrefix(Self.name) && line.contains(label) {
             let parts = line.split(separator: " ")
             guard parts.count >= 2, let value = Double(parts[1]) else { continue }
             if line.hasPrefix(Self.name + "_bucket{"), let bound = Self.upperBound(parts[0]) {
                 buckets.append((bound, value))
-            } else if parts[0] == Self.name + "_sum" {
+            } else if parts[0].hasPrefix(Self.name + "_sum{") {
                 sum = value
-            } else if parts[0] == Self.name + "_count" {
+            } else if parts[0].hasPrefix(Self.name + "_count{") {
                 count = value
             }
         }
