@@ -65,7 +65,7 @@ public struct AgentService: Service {
     private func watchLoop(watcher: DirectoryWatcher, reconciler: Reconciler) async {
         for await firstEvent in watcher.changes {
             try? await Task.sleep(for: configuration.debounce)
-            await reconciler.reconcile(triggeredAt: firstEvent)
+            await reconciler.reconcile(triggeredAt: firstEvent, changes: watcher.takeChanges())
         }
     }
 

@@ -1,16 +1,33 @@
 import CSluiceBPF
 import Glibc
 import Logging
+import Synchronization
 
 /// Wakes the reconciler when anything in the policy directory changes, with
-/// the time of the first event of the burst (time to enforce starts there).
+/// the time of the first event of the burst (time to enforce starts there),
+/// and collects which manifest files the events name, so that a change to
+/// one file of 10,000 reads that file instead of stat-ing every one. Names
+/// the agent never reads (dotfiles, swap and temp files) change nothing.
 /// inotify on a thread of its own (poll on the inotify fd and an eventfd, so
-/// `stop()` can wake it). The events are not interpreted, since every
-/// wake-up re-reads the directory, except that a directory removed or
-/// replaced is watched again as soon as it exists.
+/// `stop()` can wake it). A directory removed or replaced is watched again
+/// as soon as it exists.
 final class DirectoryWatcher: Sendable {
+    /// What changed since the last `takeChanges()`.
+    struct Changes: Sendable, Equatable {
+        var files: Set<String> = []
+        /// Something no file name pins down (a ConfigMap's `..data` swap, the
+        /// directory itself, lost events): the whole directory must be looked at.
+        var everything = false
+    }
+
+    /// Shared by the watcher thread, which adds, and the reconciler, which takes.
+    final class Pending: Sendable {
+        let changes = Mutex(Changes())
+    }
+
     let changes: AsyncStream<ContinuousClock.Instant>
     private let stopFD: Int32
+    private let pending = Pending()
 
     /// Writes count when the writer closes the file (no IN_MODIFY), so a file
     /// rewritten in place is read whole, not half-written.
@@ -28,7 +45,10 @@ final class DirectoryWatcher: Sendable {
             close(inotifyFD)
             throw .system(call: "eventfd", subject: path, errno: errno)
         }
-        let thread = WatcherThread(path: path, inotifyFD: inotifyFD, stopFD: stopFD, continuation: continuation)
+        // Watching before init returns: what happens after it is never missed.
+        let watching = inotify_add_watch(inotifyFD, path, Self.mask) >= 0
+        let thread = WatcherThread(path: path, inotifyFD: inotifyFD, stopFD: stopFD, watching: watching, pending: pending,
+                                   continuation: continuation)
         var handle = pthread_t()
         let box = Unmanaged.passRetained(thread).toOpaque()
         pthread_create(&handle, nil, { raw in
@@ -43,20 +63,34 @@ final class DirectoryWatcher: Sendable {
         var one: UInt64 = 1
         _ = write(stopFD, &one, 8)
     }
+
+    /// The changes since the last call; a wake-up whose changes an earlier call
+    /// took finds none.
+    func takeChanges() -> Changes {
+        pending.changes.withLock { changes in
+            defer { changes = Changes() }
+            return changes
+        }
+    }
 }
 
 private final class WatcherThread: @unchecked Sendable {
     let path: String
     let inotifyFD: Int32
     let stopFD: Int32
+    let watchingAtStart: Bool
+    let pending: DirectoryWatcher.Pending
     let continuation: AsyncStream<ContinuousClock.Instant>.Continuation
     /// While the directory is missing, how often to look for it again (ms).
     static let retryInterval: Int32 = 100
 
-    init(path: String, inotifyFD: Int32, stopFD: Int32, continuation: AsyncStream<ContinuousClock.Instant>.Continuation) {
+    init(path: String, inotifyFD: Int32, stopFD: Int32, watching: Bool, pending: DirectoryWatcher.Pending,
+         continuation: AsyncStream<ContinuousClock.Instant>.Continuation) {
         self.path = path
         self.inotifyFD = inotifyFD
         self.stopFD = stopFD
+        self.watchingAtStart = watching
+        self.pending = pending
         self.continuation = continuation
     }
 
@@ -64,23 +98,30 @@ private final class WatcherThread: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var fds = [pollfd(fd: inotifyFD, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
-        var watching = inotify_add_watch(inotifyFD, path, DirectoryWatcher.mask) >= 0
+        var watching = watchingAtStart
         while true {
             let ready = poll(&fds, 2, watching ? -1 : Self.retryInterval)
             if ready < 0 && errno == EINTR { continue }
             if ready < 0 || fds[1].revents != 0 { break }
             if fds[0].revents != 0 {
+                var collected = DirectoryWatcher.Changes()
                 var lostWatch = false
                 while true {
                     let count = read(inotifyFD, &buffer, buffer.count)
                     guard count > 0 else { break }
-                    lostWatch = lostWatch || Self.containsIgnored(buffer.prefix(count))
+                    lostWatch = Self.collect(buffer.prefix(count), into: &collected) || lostWatch
                 }
                 if lostWatch { watching = false }
+                // Recorded before the wake-up, so the reconcile it causes sees them.
+                pending.changes.withLock {
+                    $0.files.formUnion(collected.files)
+                    $0.everything = $0.everything || collected.everything
+                }
                 continuation.yield(.now)
             }
             if !watching && inotify_add_watch(inotifyFD, path, DirectoryWatcher.mask) >= 0 {
                 watching = true
+                pending.changes.withLock { $0.everything = true }
                 continuation.yield(.now)
             }
         }
@@ -89,15 +130,28 @@ private final class WatcherThread: @unchecked Sendable {
         close(stopFD)
     }
 
-    /// IN_IGNORED: the watch is gone (directory deleted or its mount went away).
-    private static func containsIgnored(_ events: ArraySlice<UInt8>) -> Bool {
+    /// Adds what `events` name to `changes`; true when the watch is gone
+    /// (IN_IGNORED: the directory was deleted or its mount went away).
+    private static func collect(_ events: ArraySlice<UInt8>, into changes: inout DirectoryWatcher.Changes) -> Bool {
         let headerSize = MemoryLayout<inotify_event>.size
+        var lostWatch = false
         var offset = events.startIndex
         while offset + headerSize <= events.endIndex {
             let event = events.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset - events.startIndex, as: inotify_event.self) }
-            if event.mask & UInt32(IN_IGNORED) != 0 { return true }
-            offset += headerSize + Int(event.len)
+            let nameStart = offset + headerSize
+            let nameEnd = min(nameStart + Int(event.len), events.endIndex)
+            offset = nameStart + Int(event.len)
+            if event.mask & UInt32(IN_IGNORED) != 0 { lostWatch = true }
+            // The name is NUL-padded; events on the directory itself have none.
+            let name = String(decoding: events[nameStart..<nameEnd].prefix { $0 != 0 }, as: UTF8.self)
+            if name.isEmpty || event.mask & UInt32(IN_ISDIR) != 0 || name.hasPrefix("..") {
+                // The directory itself, a subdirectory, a ConfigMap's `..data` swap.
+                changes.everything = true
+            } else if PolicyDirectory.isManifestName(name) {
+                changes.files.insert(name)
+            }
+            // Other names (an editor's swap file, a writer's temp file) are never read.
         }
-        return false
+        return lostWatch
     }
 }

@@ -98,13 +98,21 @@ struct ManifestStore {
         files[name].map { $0.error == nil } ?? false
     }
 
+    /// Files read with an error, whose last good version (if any) stays in force.
+    var refusedNames: Set<String> {
+        Set(files.filter { $0.value.error != nil }.keys)
+    }
+
+    /// A file that is gone: its objects leave with it.
+    mutating func forget(_ name: String) {
+        guard let entry = files.removeValue(forKey: name) else { return }
+        index(name, removing: entry.manifests, adding: [])
+        cluster.remove(entry.manifests)
+        changedKinds.formUnion(entry.manifests.map(\.kind))
+    }
+
     mutating func retain(_ names: Set<String>) {
-        for (name, entry) in files where !names.contains(name) {
-            index(name, removing: entry.manifests, adding: [])
-            cluster.remove(entry.manifests)
-            changedKinds.formUnion(entry.manifests.map(\.kind))
-        }
-        files = files.filter { names.contains($0.key) }
+        for name in files.keys where !names.contains(name) { forget(name) }
     }
 
     mutating func takeChangedKinds() -> Set<String> {

@@ -77,6 +77,12 @@ struct PolicyDirectory: Sendable {
         return .contents(text)
     }
 
+    /// Whether the directory has an entry `name` (a dangling symlink counts).
+    func holds(_ name: String) -> Bool {
+        var info = stat()
+        return lstat(path + "/" + name, &info) == 0
+    }
+
     /// What stat(2) says of the file behind `name` (symlinks followed): when
     /// none of it changed, neither did the file, and it need not be read again.
     func stamp(_ name: String) -> FileStamp? {

@@ -82,9 +82,11 @@ actor Reconciler {
 
     /// Re-reads the directory, re-plans and syncs; `readBack` diffs against
     /// the kernel's maps instead of what this agent last wrote; `trigger` is
-    /// the file event this run answers, for the time-to-enforce histogram. Errors are
+    /// the file event this run answers, for the time-to-enforce histogram;
+    /// `changes`, the files the events named (nil: look at every file). Errors are
     /// logged and reported in the status; the agent keeps what it enforced.
-    func reconcile(readBack: Bool = false, triggeredAt trigger: ContinuousClock.Instant? = nil) {
+    func reconcile(readBack: Bool = false, triggeredAt trigger: ContinuousClock.Instant? = nil,
+                   changes: DirectoryWatcher.Changes? = nil) {
         guard directory.exists else {
             status.update { $0.lastSyncError = "policy directory \(configuration.policyDirectory) does not exist" }
             logger.warning("policy directory missing; waiting for it", metadata: ["dir": "\(configuration.policyDirectory)"])
@@ -95,9 +97,15 @@ actor Reconciler {
             applied = nil
             stamps = [:]
         }
+        // Events on names the agent never reads (a writer's temp file) change nothing.
+        if let changes, changes.files.isEmpty, !changes.everything, !readBack, applied != nil { return }
         let clock = ContinuousClock()
         let started = clock.now
-        readFiles()
+        if let changes, !changes.everything, !readBack, applied != nil {
+            readFiles(named: changes.files)
+        } else {
+            readFiles()
+        }
         let read = clock.now
         let cluster = mergingCNIEndpoints(store.cluster)
         let node = nodeSettings()
@@ -187,26 +195,47 @@ actor Reconciler {
             logger.error("cannot list policy directory", metadata: ["dir": "\(configuration.policyDirectory)", "error": "\(error)"])
             return
         }
-        for name in names {
-            // Unchanged and good: nothing to read (a read-back run forgets the stamps).
-            let stamp = directory.stamp(name)
-            if let stamp, stamps[name] == stamp, store.isGood(name) { continue }
-            stamps[name] = stamp
-            switch directory.read(name) {
-            case .contents(let text):
-                if let error = store.update(name, path: directory.path + "/" + name, contents: text) {
-                    logger.error("manifest rejected; its last good version stays in force",
-                                 metadata: ["file": "\(name)", "error": "\(error)"])
-                }
-            case .failure(let message):
-                if let error = store.fail(name, message: "\(directory.path)/\(name): \(message)") {
-                    logger.error("manifest unreadable; its last good version stays in force",
-                                 metadata: ["file": "\(name)", "error": "\(error)"])
-                }
-            }
-        }
+        for name in names { readFile(name) }
         let present = Set(names)
         store.retain(present)
         stamps = stamps.filter { present.contains($0.key) }
+    }
+
+    /// Reads only the files the watcher named, and the refused ones (what they
+    /// clashed with may be gone): a file gone is forgotten, any other is read
+    /// as a full scan would.
+    private func readFiles(named names: Set<String>) {
+        if let problem = directory.securityProblem(directory.path) {
+            logger.error("policy directory refused; what it enforced stays in force", metadata: ["error": "\(problem)"])
+            status.update { $0.lastSyncError = problem }
+            return
+        }
+        for name in names.union(store.refusedNames).sorted() {
+            if !directory.holds(name) {
+                store.forget(name)
+                stamps[name] = nil
+            } else {
+                readFile(name)
+            }
+        }
+    }
+
+    private func readFile(_ name: String) {
+        // Unchanged and good: nothing to read (a read-back run forgets the stamps).
+        let stamp = directory.stamp(name)
+        if let stamp, stamps[name] == stamp, store.isGood(name) { return }
+        stamps[name] = stamp
+        switch directory.read(name) {
+        case .contents(let text):
+            if let error = store.update(name, path: directory.path + "/" + name, contents: text) {
+                logger.error("manifest rejected; its last good version stays in force",
+                             metadata: ["file": "\(name)", "error": "\(error)"])
+            }
+        case .failure(let message):
+            if let error = store.fail(name, message: "\(directory.path)/\(name): \(message)") {
+                logger.error("manifest unreadable; its last good version stays in force",
+                             metadata: ["file": "\(name)", "error": "\(error)"])
+            }
+        }
     }
 }
