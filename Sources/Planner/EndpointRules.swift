@@ -19,11 +19,11 @@ struct PolicyRules {
     var ingress: [Rule]?
     var egress: [Rule]?
 
-    /// Each namespace's policies, in name order.
-    static func byNamespace(_ cluster: Cluster, peers: [ObjectRef: PolicyPeerIDs],
+    /// Each namespace's policies, in `order` (name order).
+    static func byNamespace(_ cluster: Cluster, order: [ObjectRef], peers: [ObjectRef: PolicyPeerIDs],
                             allocations: Allocations) -> [String: [PolicyRules]] {
         var result: [String: [PolicyRules]] = [:]
-        for ref in cluster.policies.keys.sorted() {
+        for ref in order {
             guard let policy = cluster.policies[ref], let policyID = allocations.policies[ref] else { continue }
             let ids = peers[ref] ?? PolicyPeerIDs()
             let spec = policy.spec

@@ -24,11 +24,12 @@ struct IdentityClasses {
     /// Each policy's rules with their peers as ids, in manifest order.
     private(set) var rulePeers: [ObjectRef: PolicyPeerIDs] = [:]
 
-    init(cluster: Cluster, nodeAddresses: [IPAddress] = [], allocations: inout Allocations) {
+    /// `policyOrder`: the cluster's policies in the order their peers are numbered.
+    init(cluster: Cluster, policyOrder: [ObjectRef], nodeAddresses: [IPAddress] = [], allocations: inout Allocations) {
         var selectorPeers: [UInt32: PeerKey] = [:]
         var blockPeers: [(peer: UInt32, block: IPBlock)] = []
         var namedPortsInEgress: Set<String> = []
-        for ref in cluster.policies.keys.sorted() {
+        for ref in policyOrder {
             guard let policy = cluster.policies[ref] else { continue }
             let internPeers = { (peers: [NetworkPolicyPeer], allocations: inout Allocations) -> [UInt32] in
                 peers.map { peer in

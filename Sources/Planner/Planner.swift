@@ -25,7 +25,10 @@ public enum Planner {
     public static func plan(_ cluster: Cluster, node: NodeSettings, allocations: inout Allocations,
                             services: PlannedServices? = nil) -> DesiredState {
         var state = DesiredState()
-        let classes = IdentityClasses(cluster: cluster, nodeAddresses: node.addresses, allocations: &allocations)
+        // Name order everywhere: peer and identity numbers never depend on hashing.
+        let policyOrder = cluster.policies.keys.sorted()
+        let classes = IdentityClasses(cluster: cluster, policyOrder: policyOrder, nodeAddresses: node.addresses,
+                                      allocations: &allocations)
 
         // Class 0 is WORLD; new classes get numbers in a canonical order, so the
         // numbering never depends on hashing or file order.
@@ -48,10 +51,11 @@ public enum Planner {
             state.ipcache[IPCacheKeys.key(for: prefix)] = sluice_ipcache_value(identity: identityOf[index], flags: 0)
         }
 
-        for ref in cluster.policies.keys.sorted() {
+        for ref in policyOrder {
             state.policyNames[allocations.policy(ref)] = ref
         }
-        let policies = PolicyRules.byNamespace(cluster, peers: classes.rulePeers, allocations: allocations)
+        let policies = PolicyRules.byNamespace(cluster, order: policyOrder, peers: classes.rulePeers,
+                                               allocations: allocations)
         let identities = PeerIdentities(state.identities)
 
         var localPods: [ObjectRef] = []
