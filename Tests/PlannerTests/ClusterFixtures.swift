@@ -80,3 +80,18 @@ let allPortsPrefix = UInt32(SLUICE_POLICY_PREFIX_ALL_PORTS)
 let allProtocolsPrefix = UInt32(SLUICE_POLICY_PREFIX_ALL_PROTOCOLS)
 let enforceIngress = UInt32(SLUICE_EP_ENFORCE_INGRESS.rawValue)
 let enforceEgress = UInt32(SLUICE_EP_ENFORCE_EGRESS.rawValue)
+
+/// A NetworkPolicy manifest; `spec` holds its spec lines, indented by two.
+func policy(_ spec: String, name: String = "p", namespace: String = "default") -> String {
+    """
+    apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata:
+      name: \(name)
+      namespace: \(namespace)
+    spec:
+    \(spec)
+    ---
+
+    """
+}

@@ -7,18 +7,7 @@ private let pods = pod("frontend", labels: ["app": "frontend"], ip: "10.0.0.10")
 
 private func policy(_ name: String, namespace: String = "default", selecting app: String,
                     types: String) -> String {
-    """
-    apiVersion: networking.k8s.io/v1
-    kind: NetworkPolicy
-    metadata:
-      name: \(name)
-      namespace: \(namespace)
-    spec:
-      podSelector: {matchLabels: {app: \(app)}}
-      policyTypes: [\(types)]
-    ---
-
-    """
+    policy("  podSelector: {matchLabels: {app: \(app)}}\n  policyTypes: [\(types)]", name: name, namespace: namespace)
 }
 
 /// Which policy a local pod's drops are counted against, per direction.

@@ -7,20 +7,6 @@ private let threePods = pod("frontend", labels: ["app": "frontend"], ip: "10.0.0
     + pod("backend", labels: ["app": "backend"], ip: "10.0.0.20", ports: [("http", 8080)])
     + pod("other", labels: ["app": "other"], ip: "10.0.0.30")
 
-private func policy(_ spec: String, name: String = "p", namespace: String = "default") -> String {
-    """
-    apiVersion: networking.k8s.io/v1
-    kind: NetworkPolicy
-    metadata:
-      name: \(name)
-      namespace: \(namespace)
-    spec:
-    \(spec)
-    ---
-
-    """
-}
-
 @Suite struct PlannerPolicyTests {
     @Test func podsWithoutPoliciesAreNotEnforcedAndAllShareTheWorldIdentity() throws {
         let state = try plan(threePods)

@@ -85,15 +85,9 @@ struct ClusterScaleRun {
         }
         _ = ProcessStats.waitUntilIdle(pid, timeoutSeconds: plan.settleSeconds)
         result.changeEnforce = EnforceSummary(EnforceHistogram(metrics: try agent.get("/metrics")).since(afterLoad))
-        if let cpuBeforeLoad, let cpuAfterLoad, let rssAfterLoad, let cpuBeforeChanges,
-           let cpuAfterChanges = ProcessStats.cpuNanoseconds(pid), let peak = ProcessStats.memoryKiB(pid, field: "VmHWM") {
-            result.agent = AgentUsage(
-                rssMiBAfterLoad: Double(rssAfterLoad) / 1024,
-                peakRSSMiB: Double(peak) / 1024,
-                loadCPUSeconds: Double(difference(from: cpuBeforeLoad, to: cpuAfterLoad)) / 1e9,
-                cpuMillisecondsPerChange: Double(difference(from: cpuBeforeChanges, to: cpuAfterChanges)) / 1e6
-                    / Double(max(1, result.changeMilliseconds.count)))
-        }
+        result.agent = AgentUsage(pid: pid, cpuBeforeLoad: cpuBeforeLoad, cpuAfterLoad: cpuAfterLoad,
+                                  rssAfterLoad: rssAfterLoad, cpuBeforeChanges: cpuBeforeChanges,
+                                  changes: result.changeMilliseconds.count)
     }
 
     /// Seconds since `start` until the agent counts every policy (the synthetic ones, the

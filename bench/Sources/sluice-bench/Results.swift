@@ -1,3 +1,4 @@
+import Glibc
 /// One repetition of the three workloads against one subject.
 struct WorkloadSample: Codable, Sendable {
     /// crr: connect, request, response, close, one after another.
@@ -39,6 +40,21 @@ struct AgentUsage: Codable, Sendable {
     /// CPU per one-object change, from the first change to the last one seen (follow-up
     /// reconciles of all but the last included), averaged.
     var cpuMillisecondsPerChange: Double
+}
+
+extension AgentUsage {
+    /// From the readings around a load and its `changes` one-object changes; nil when a
+    /// reading is missing (the process was gone).
+    init?(pid: pid_t, cpuBeforeLoad: UInt64?, cpuAfterLoad: UInt64?, rssAfterLoad: Int?, cpuBeforeChanges: UInt64?,
+          changes: Int) {
+        guard let cpuBeforeLoad, let cpuAfterLoad, let rssAfterLoad, let cpuBeforeChanges,
+              let cpuAfterChanges = ProcessStats.cpuNanoseconds(pid),
+              let peak = ProcessStats.memoryKiB(pid, field: "VmHWM") else { return nil }
+        self.init(rssMiBAfterLoad: Double(rssAfterLoad) / 1024, peakRSSMiB: Double(peak) / 1024,
+                  loadCPUSeconds: Double(difference(from: cpuBeforeLoad, to: cpuAfterLoad)) / 1e9,
+                  cpuMillisecondsPerChange: Double(difference(from: cpuBeforeChanges, to: cpuAfterChanges)) / 1e6
+                      / Double(max(1, changes)))
+    }
 }
 
 struct SubjectResult: Codable, Sendable {

@@ -7,11 +7,11 @@ import TestSupport
 /// The client is outside the node (the topology's external namespace) and connects to the
 /// node's address on the probed service's node port. Its baseline is the same external
 /// client straight to a server pod through the node's routing.
-final class SluiceNodePortSession: SubjectSession {
+final class SluiceNodePortSession: SluiceAgentSession {
     private let context: SessionContext
-    private var agent: SluiceAgent?
+    var agent: SluiceAgent?
     private var external: ExternalNetwork?
-    private var files: [(name: String, contents: String)] = []
+    private(set) var files: [(name: String, contents: String)] = []
 
     init(_ context: SessionContext) {
         self.context = context
@@ -26,7 +26,6 @@ final class SluiceNodePortSession: SubjectSession {
 
     var clientCgroup: TestCgroup? { nil }
     var clientNamespace: (any InNetworkNamespace)? { external?.namespace }
-    var agentPID: pid_t? { agent?.pid }
 
     /// The external namespace first: sluiced resolves `--nodeport-interfaces` when it starts.
     func prepare() throws {
@@ -41,11 +40,6 @@ final class SluiceNodePortSession: SubjectSession {
         }
     }
 
-    func load() throws -> CommandCost? {
-        try loadedAgent().write(files)
-        return nil
-    }
-
     /// As for the socket LB: the probe is the measurement.
     func appliedAfterLoad(since start: UInt64) throws -> Double? { nil }
 
@@ -57,22 +51,8 @@ final class SluiceNodePortSession: SubjectSession {
         return nil
     }
 
-    var diagnostics: String {
-        agent.map { "sluiced log (end):\n" + String($0.log.suffix(3000)) } ?? ""
-    }
-
-    func tearDown() {
-        agent?.tearDown()
-        agent = nil
-    }
-
     private func service(_ index: Int, open: Bool) -> String {
         SluiceManifests.service(index, scale: context.scale, servers: context.topology.servers, open: open,
                                 nodePort: ScaleAddressing.nodePort(index, scale: context.scale))
-    }
-
-    private func loadedAgent() throws -> SluiceAgent {
-        guard let agent else { throw BenchError.setup("sluiced was not started") }
-        return agent
     }
 }

@@ -3,10 +3,10 @@ import TestSupport
 
 /// The real sluiced enforcing N NetworkPolicies on the servers (one peer and port each,
 /// the client's last), over a default deny; files written into its policy directory.
-final class SluicePolicySession: SubjectSession {
+final class SluicePolicySession: SluiceAgentSession {
     private let context: SessionContext
-    private var agent: SluiceAgent?
-    private var files: [(name: String, contents: String)] = []
+    var agent: SluiceAgent?
+    private(set) var files: [(name: String, contents: String)] = []
 
     init(_ context: SessionContext) {
         self.context = context
@@ -14,7 +14,6 @@ final class SluicePolicySession: SubjectSession {
 
     var target: String { context.topology.directTarget }
     var clientCgroup: TestCgroup? { nil }
-    var agentPID: pid_t? { agent?.pid }
 
     func prepare() throws {
         let topology = context.topology
@@ -25,11 +24,6 @@ final class SluicePolicySession: SubjectSession {
         files = (0..<context.scale).map { index in
             (SluiceManifests.fileName(index), SluiceManifests.policy(index, scale: context.scale, open: true))
         }
-    }
-
-    func load() throws -> CommandCost? {
-        try loadedAgent().write(files)
-        return nil
     }
 
     /// The agent counts policies in force only after a sync wrote all their entries.
@@ -56,19 +50,5 @@ final class SluicePolicySession: SubjectSession {
         try loadedAgent().write([(SluiceManifests.fileName(probed),
                                   SluiceManifests.policy(probed, scale: context.scale, open: open))])
         return nil
-    }
-
-    var diagnostics: String {
-        agent.map { "sluiced log (end):\n" + String($0.log.suffix(3000)) } ?? ""
-    }
-
-    func tearDown() {
-        agent?.tearDown()
-        agent = nil
-    }
-
-    private func loadedAgent() throws -> SluiceAgent {
-        guard let agent else { throw BenchError.setup("sluiced was not started") }
-        return agent
     }
 }

@@ -4,10 +4,10 @@ import TestSupport
 /// The real sluiced balancing N Services (three backends each, the probed one's the
 /// server pods) with its socket load balancer: the client runs in the agent's cgroup
 /// and connects to the probed cluster IP. Runs only when the build has sock_lb.bpf.o.
-final class SluiceServiceSession: SubjectSession {
+final class SluiceServiceSession: SluiceAgentSession {
     private let context: SessionContext
-    private var agent: SluiceAgent?
-    private var files: [(name: String, contents: String)] = []
+    var agent: SluiceAgent?
+    private(set) var files: [(name: String, contents: String)] = []
 
     init(_ context: SessionContext) {
         self.context = context
@@ -18,7 +18,6 @@ final class SluiceServiceSession: SubjectSession {
     }
 
     var clientCgroup: TestCgroup? { agent?.cgroup }
-    var agentPID: pid_t? { agent?.pid }
 
     func prepare() throws {
         let topology = context.topology
@@ -29,11 +28,6 @@ final class SluiceServiceSession: SubjectSession {
             (SluiceManifests.fileName(index),
              SluiceManifests.service(index, scale: context.scale, servers: topology.servers, open: true))
         }
-    }
-
-    func load() throws -> CommandCost? {
-        try loadedAgent().write(files)
-        return nil
     }
 
     /// No agent-side count of services is relied on: the probe is the measurement.
@@ -47,19 +41,5 @@ final class SluiceServiceSession: SubjectSession {
                                   SluiceManifests.service(probed, scale: context.scale, servers: context.topology.servers,
                                                           open: open))])
         return nil
-    }
-
-    var diagnostics: String {
-        agent.map { "sluiced log (end):\n" + String($0.log.suffix(3000)) } ?? ""
-    }
-
-    func tearDown() {
-        agent?.tearDown()
-        agent = nil
-    }
-
-    private func loadedAgent() throws -> SluiceAgent {
-        guard let agent else { throw BenchError.setup("sluiced was not started") }
-        return agent
     }
 }

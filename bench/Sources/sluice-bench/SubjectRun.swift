@@ -46,14 +46,10 @@ struct SubjectRun {
         let samples = try workloads(pausing: pid)
 
         let cpuBeforeChanges = try changes(into: &result, agent: pid)
-        if let pid, let cpuBeforeLoad, let cpuAfterLoad, let rssAfterLoad, let cpuBeforeChanges,
-           let cpuAfterChanges = ProcessStats.cpuNanoseconds(pid), let peak = ProcessStats.memoryKiB(pid, field: "VmHWM") {
-            result.agent = AgentUsage(
-                rssMiBAfterLoad: Double(rssAfterLoad) / 1024,
-                peakRSSMiB: Double(peak) / 1024,
-                loadCPUSeconds: Double(difference(from: cpuBeforeLoad, to: cpuAfterLoad)) / 1e9,
-                cpuMillisecondsPerChange: Double(difference(from: cpuBeforeChanges, to: cpuAfterChanges)) / 1e6
-                    / Double(max(1, result.changeMilliseconds.count)))
+        if let pid {
+            result.agent = AgentUsage(pid: pid, cpuBeforeLoad: cpuBeforeLoad, cpuAfterLoad: cpuAfterLoad,
+                                      rssAfterLoad: rssAfterLoad, cpuBeforeChanges: cpuBeforeChanges,
+                                      changes: result.changeMilliseconds.count)
         }
         return (result, samples)
     }
