@@ -14,8 +14,8 @@ final class ServiceMetrics: Sendable {
     private struct Names {
         var frontends: [UInt32: FrontendRef] = [:]
         var backends: [UInt32: BackendRef] = [:]
-        /// Service id -> state name -> members.
-        var states: [UInt32: [String: Int]] = [:]
+        /// Service id -> members in each state.
+        var states: [UInt32: StateCounts] = [:]
         /// Probed backends and whether their probes pass.
         var healthy: [BackendRef: Bool] = [:]
     }
@@ -24,10 +24,36 @@ final class ServiceMetrics: Sendable {
         self.maps = maps
     }
 
+    /// Members of one service port per state (the gauge's three).
+    struct StateCounts {
+        var active = 0
+        var terminating = 0
+        var unhealthy = 0
+
+        subscript(name: String) -> Int {
+            switch name {
+            case "active": active
+            case "terminating": terminating
+            case "unhealthy": unhealthy
+            default: 0
+            }
+        }
+
+        mutating func count(_ state: UInt32) {
+            switch state {
+            case SLUICE_MEMBER_ACTIVE.rawValue: active += 1
+            case SLUICE_MEMBER_TERMINATING.rawValue: terminating += 1
+            case SLUICE_MEMBER_UNHEALTHY.rawValue: unhealthy += 1
+            default: break
+            }
+        }
+    }
+
     func update(_ planned: PlannedServices, probed: Set<BackendRef>, unhealthy: Set<BackendRef>) {
-        var states: [UInt32: [String: Int]] = [:]
+        var states: [UInt32: StateCounts] = [:]
+        states.reserveCapacity(planned.frontendNames.count)
         for (key, member) in planned.members {
-            states[key.service_id, default: [:]][Self.stateName(member.state), default: 0] += 1
+            states[key.service_id, default: StateCounts()].count(member.state)
         }
         names.withLock {
             $0.frontends = planned.frontendNames
@@ -76,14 +102,5 @@ final class ServiceMetrics: Sendable {
     static func labels(_ frontend: FrontendRef) -> [(String, String)] {
         [("namespace", frontend.service.namespace), ("service", frontend.service.name), ("port", frontend.port),
          ("protocol", frontend.protocol.rawValue), ("family", frontend.family == .v4 ? "ipv4" : "ipv6")]
-    }
-
-    static func stateName(_ state: UInt32) -> String {
-        switch state {
-        case SLUICE_MEMBER_ACTIVE.rawValue: "active"
-        case SLUICE_MEMBER_TERMINATING.rawValue: "terminating"
-        case SLUICE_MEMBER_UNHEALTHY.rawValue: "unhealthy"
-        default: "state_\(state)"
-        }
     }
 }

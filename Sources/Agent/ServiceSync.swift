@@ -34,6 +34,10 @@ final class ServiceSync {
     /// The last plan after health and draining, which draining compares the next one with.
     private var lastDrained: PlannedServices?
 
+    /// A table in the kernel whose members are unknown: no plan has a table without members,
+    /// so it differs from every planned one.
+    static let unknownTable = MaglevTable(members: [], size: 0)
+
     struct Applied {
         var services: PlannedServices
         var tableMapIDs: [UInt32: UInt32]
@@ -89,10 +93,10 @@ final class ServiceSync {
         }
         for (key, value) in members.upserts { try maps.members.update(key, value) }
         var tableMapIDs = current.tableMapIDs.filter { planned.tables[$0.key] != nil }
+        // Tables compare by their members: an unchanged service costs one comparison.
         let changedTables = planned.tables.filter { current.services.tables[$0.key] != $0.value }
-            .map { (index: $0.key, values: $0.value.slots) }
-        try maps.tables.replace(changedTables, name: "sluice_mgl_t")
-        for (id, _) in changedTables { tableMapIDs[id] = try maps.tables.innerMapID(id) }
+            .map { (id: $0.key, table: $0.value) }.sorted { $0.id < $1.id }
+        tableMapIDs.merge(try writeTables(changedTables)) { _, new in new }
         let tablesWritten = changedTables.count
         let knownIDs = Set(current.services.frontends.values.map(\.service_id))
         for (key, value) in frontends.upserts {
@@ -124,9 +128,11 @@ final class ServiceSync {
         }
     }
 
-    /// What the maps hold now. A table is read through its mapping only when this agent did
-    /// not write it (after a restart); the first read-back also finds table slots that no
-    /// frontend names any more, so they are cleared.
+    /// What the maps hold now. A table this agent did not write (after a restart) is not
+    /// read: it counts as `unknownTable`, so it is written again (the same members give the
+    /// same slots, swapped in whole), which costs no more than reading and comparing it. The
+    /// first read-back also finds table slots that no frontend names any more, so they are
+    /// cleared.
     private func readCurrent(_ planned: PlannedServices, lastWrite: Applied?) throws(BPFError) -> Applied {
         var services = PlannedServices()
         for (key, value) in try maps.frontends.entries() { services.frontends[key] = value }
@@ -143,8 +149,8 @@ final class ServiceSync {
             guard let mapID = try maps.tables.innerMapID(id) else { continue }
             if let lastWrite, lastWrite.tableMapIDs[id] == mapID, let table = lastWrite.services.tables[id] {
                 services.tables[id] = table
-            } else if let slots = try maps.tables.contents(id) {
-                services.tables[id] = MaglevTable(slots: slots)
+            } else {
+                services.tables[id] = Self.unknownTable
             }
             tableMapIDs[id] = mapID
         }

@@ -36,14 +36,20 @@ public struct BPFArrayOfMaps: Sendable {
     /// waits for an RCU grace period (about 10 ms) after every map-in-map update call, not
     /// after every element. `bpf_map_create`, `mmap`, `bpf_map_update_batch`.
     public func replace(_ tables: [(index: UInt32, values: [UInt32])], name: String) throws(BPFError) {
-        guard !tables.isEmpty else { return }
-        var inners: [FileDescriptor] = []
-        inners.reserveCapacity(tables.count)
+        var made: [(index: UInt32, table: FileDescriptor)] = []
+        made.reserveCapacity(tables.count)
         for (index, values) in tables {
-            inners.append(try makeInner(values, name: name, subject: "\(outer.name)[\(index)]"))
+            made.append((index, try makeTable(values, name: name, index: index)))
         }
+        try swap(made)
+    }
+
+    /// Points each slot at its table (from `makeTable`), all in one `bpf_map_update_batch`;
+    /// the outer map then holds the tables, the descriptors may be closed.
+    public func swap(_ tables: [(index: UInt32, table: FileDescriptor)]) throws(BPFError) {
+        guard !tables.isEmpty else { return }
         var keys = tables.map(\.index)
-        var fds = inners.map { UInt32(bitPattern: $0.rawValue) }
+        var fds = tables.map { UInt32(bitPattern: $0.table.rawValue) }
         var count = UInt32(keys.count)
         var opts = bpf_map_batch_opts()
         opts.sz = MemoryLayout<bpf_map_batch_opts>.size
@@ -57,17 +63,30 @@ public struct BPFArrayOfMaps: Sendable {
         }
     }
 
-    private func makeInner(_ values: [UInt32], name: String, subject: String) throws(BPFError) -> FileDescriptor {
+    /// A new inner array holding `values`, in no slot yet (`swap` puts it in one). Touches
+    /// nothing shared, so several threads may make tables at once. `bpf_map_create`, `mmap`.
+    public func makeTable(_ values: [UInt32], name: String, index: UInt32) throws(BPFError) -> FileDescriptor {
+        try makeTable(count: values.count, name: name, index: index) { memory, stride in
+            for (index, value) in values.enumerated() {
+                memory.storeBytes(of: value, toByteOffset: index * stride, as: UInt32.self)
+            }
+        }
+    }
+
+    /// A new inner array of `count` elements that `fill` writes through the array's mapping:
+    /// the elements start zeroed and sit `stride` bytes apart (8: the kernel aligns each
+    /// value). Nothing is copied on the way. `bpf_map_create`, `mmap`.
+    public func makeTable(count: Int, name: String, index: UInt32,
+                          fill: (UnsafeMutableRawBufferPointer, Int) -> Void) throws(BPFError) -> FileDescriptor {
+        let subject = "\(outer.name)[\(index)]"
         var opts = bpf_map_create_opts()
         opts.sz = MemoryLayout<bpf_map_create_opts>.size
         opts.map_flags = innerFlags
-        let fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 4, UInt32(values.count), &opts)
-        guard fd >= 0 else { throw .libbpf(fd, call: "bpf_map_create", subject: "\(subject) of \(values.count)") }
+        let fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 4, UInt32(count), &opts)
+        guard fd >= 0 else { throw .libbpf(fd, call: "bpf_map_create", subject: "\(subject) of \(count)") }
         let inner = FileDescriptor(owning: fd)
-        try Self.withMapping(fd: inner.rawValue, count: values.count, writable: true, subject: name) { memory in
-            // Elements are 8 bytes apart: widen once, copy once (little-endian, the low half first).
-            let widened = values.map { UInt64($0) }
-            widened.withUnsafeBytes { memory.copyMemory(from: $0) }
+        try Self.withMapping(fd: inner.rawValue, count: count, writable: true, subject: name) { memory in
+            fill(memory, Self.stride)
         }
         return inner
     }

@@ -25,53 +25,101 @@ public enum Maglev {
     /// Empty when no backend has a weight. `size` must be a prime (the permutation
     /// needs `skip` coprime to it) and larger than the number of backends.
     public static func table(_ backends: [Backend], size: Int) -> [Int] {
+        ranks(backends, size: size).map { Int($0) }
+    }
+
+    /// `table` as 32-bit indexes: half the memory to walk while filling (a table of 16381
+    /// slots then fits in the first-level cache), which is most of the time it takes.
+    static func ranks(_ backends: [Backend], size: Int) -> [Int32] {
+        var slots = IndexSlots(storage: [Int32](repeating: -1, count: size))
+        return fill(backends, size: size, into: &slots) ? slots.storage : []
+    }
+
+    /// Fills `slots` (all free on entry) as `table` describes. False, leaving them free, when
+    /// no backend has a weight.
+    static func fill<Slots: MaglevSlots>(_ backends: [Backend], size: Int, into slots: inout Slots) -> Bool {
         precondition(size > 1 && Primes.isPrime(size), "Maglev table size \(size) is not a prime")
         // Order by identity, so the input order (file order, map order) never matters.
         let order = backends.indices.filter { backends[$0].weight > 0 }
             .sorted { backends[$0].identity.lexicographicallyPrecedes(backends[$1].identity) }
-        guard !order.isEmpty else { return [] }
+        guard !order.isEmpty else { return false }
 
-        let count = order.count
         // Each backend's permutation is offset, offset + skip, ... (mod size); `position`
         // holds where it stands, advanced by addition alone (no division in the hot loop).
-        var position = [Int](repeating: 0, count: count)
-        var skip = [Int](repeating: 0, count: count)
-        var credit = [UInt64](repeating: 0, count: count)
-        var weight = [UInt64](repeating: 0, count: count)
-        for (rank, index) in order.enumerated() {
+        var walkers = order.map { index in
             let identity = backends[index].identity
-            position[rank] = Int(StableHash.hash(identity, seed: 0x6f66_6673_6574) % UInt64(size))
-            skip[rank] = Int(StableHash.hash(identity, seed: 0x736b_6970) % UInt64(size - 1)) + 1
-            weight[rank] = UInt64(backends[index].weight)
+            return Walker(position: Int(StableHash.hash(identity, seed: 0x6f66_6673_6574) % UInt64(size)),
+                          skip: Int(StableHash.hash(identity, seed: 0x736b_6970) % UInt64(size - 1)) + 1,
+                          weight: UInt64(backends[index].weight), credit: 0, index: Int32(index))
         }
-        let maximum = weight.max() ?? 1
-
-        var slots = [Int](repeating: -1, count: size)
-        var filled = 0
-        slots.withUnsafeMutableBufferPointer { slots in
-            position.withUnsafeMutableBufferPointer { position in
-                while filled < size {
-                    for rank in 0..<count {
-                        credit[rank] += weight[rank]
-                        while credit[rank] >= maximum && filled < size {
-                            credit[rank] -= maximum
-                            // Next free slot along this backend's permutation.
-                            var slot = position[rank]
-                            while slots[slot] >= 0 {
-                                slot += skip[rank]
-                                if slot >= size { slot -= size }
-                            }
-                            slots[slot] = order[rank]
-                            slot += skip[rank]
-                            position[rank] = slot >= size ? slot - size : slot
-                            filled += 1
+        let maximum = walkers.map(\.weight).max() ?? 1
+        walkers.withUnsafeMutableBufferPointer { walkers in
+            var filled = 0
+            while filled < size {
+                for rank in walkers.indices {
+                    walkers[rank].credit &+= walkers[rank].weight
+                    while walkers[rank].credit >= maximum && filled < size {
+                        walkers[rank].credit &-= maximum
+                        // Next free slot along this backend's permutation.
+                        let skip = walkers[rank].skip
+                        var slot = walkers[rank].position
+                        while !slots.isFree(slot) {
+                            slot &+= skip
+                            if slot >= size { slot &-= size }
                         }
-                        if filled == size { break }
+                        slots.claim(slot, by: walkers[rank].index)
+                        slot &+= skip
+                        walkers[rank].position = slot >= size ? slot &- size : slot
+                        filled &+= 1
                     }
+                    if filled == size { break }
                 }
             }
         }
-        return slots
+        return true
+    }
+
+    /// One backend's walk along its permutation.
+    private struct Walker {
+        var position: Int
+        let skip: Int
+        let weight: UInt64
+        var credit: UInt64
+        /// Its index in the caller's `backends`.
+        let index: Int32
+    }
+}
+
+/// Where a fill puts its slots.
+protocol MaglevSlots {
+    func isFree(_ slot: Int) -> Bool
+    /// Gives `slot` to the backend at `index` of the fill's input.
+    mutating func claim(_ slot: Int, by index: Int32)
+}
+
+/// Slots holding the backend's index in the input; -1 is free.
+struct IndexSlots: MaglevSlots {
+    var storage: [Int32]
+
+    func isFree(_ slot: Int) -> Bool { storage.withUnsafeBufferPointer { $0[slot] < 0 } }
+
+    mutating func claim(_ slot: Int, by index: Int32) {
+        storage.withUnsafeMutableBufferPointer { $0[slot] = index }
+    }
+}
+
+/// Slots written straight into memory as backend ids (never 0), `stride` bytes apart; 0 is
+/// free, so the memory must start zeroed (as a new BPF array's does).
+struct MemorySlots: MaglevSlots {
+    let memory: UnsafeMutableRawBufferPointer
+    let stride: Int
+    /// The id of each input backend.
+    let ids: [UInt32]
+
+    func isFree(_ slot: Int) -> Bool { memory.load(fromByteOffset: slot &* stride, as: UInt32.self) == 0 }
+
+    func claim(_ slot: Int, by index: Int32) {
+        memory.storeBytes(of: ids[Int(index)], toByteOffset: slot &* stride, as: UInt32.self)
     }
 }
 

@@ -53,12 +53,53 @@ public struct BackendRef: Hashable, Comparable, Sendable, CustomStringConvertibl
     }
 }
 
-/// A Maglev table as the datapath reads it: `slots[hash % slots.count]` is a backend id.
-public struct MaglevTable: Sendable, Equatable {
-    public var slots: [UInt32]
+/// A Maglev table as the datapath reads it (`slots[hash % size]` is a backend id), held as
+/// what decides it: its active members and its size. The slots are a pure function of these
+/// (the same on every node), so a plan carries the few members instead of 16381 slots (ten
+/// thousand tables would take 650 MB), two plans' tables compare by their members, and
+/// the slots are computed only for a table that must be written, then dropped.
+public struct MaglevTable: Sendable, Hashable {
+    /// A backend taking new flows: its id in sluice_be_v1, what places it, its share.
+    public struct Member: Sendable, Hashable {
+        public var id: UInt32
+        public var identity: [UInt8]
+        public var weight: UInt32
 
-    public init(slots: [UInt32]) {
-        self.slots = slots
+        public init(id: UInt32, identity: [UInt8], weight: UInt32) {
+            self.id = id
+            self.identity = identity
+            self.weight = weight
+        }
+    }
+
+    /// Ordered by identity (Maglev's own order), so equal tables compare equal whatever
+    /// order their members were found in.
+    public private(set) var members: [Member]
+    public private(set) var size: Int
+
+    /// `size` must be a prime; `members` are expected to have distinct identities.
+    public init(members: [Member], size: Int) {
+        self.members = members.sorted { $0.identity.lexicographicallyPrecedes($1.identity) }
+        self.size = size
+    }
+
+    /// The backend id of every slot, computed on each call (Maglev.table); empty when no
+    /// member has a weight.
+    public var slots: [UInt32] {
+        Maglev.ranks(backends, size: size).map { members[Int($0)].id }
+    }
+
+    /// Writes the backend id of every slot into `memory`, which holds `size` zeroed elements
+    /// `stride` bytes apart (a new BPF array's mapping), with no copy in between. Member ids
+    /// must not be 0 (backend ids are not).
+    public func write(into memory: UnsafeMutableRawBufferPointer, stride: Int) {
+        precondition(memory.count >= (size - 1) * stride + 4 && stride >= 4, "table memory too small")
+        var slots = MemorySlots(memory: memory, stride: stride, ids: members.map(\.id))
+        _ = Maglev.fill(backends, size: size, into: &slots)
+    }
+
+    private var backends: [Maglev.Backend] {
+        members.map { Maglev.Backend(identity: $0.identity, weight: $0.weight) }
     }
 }
 

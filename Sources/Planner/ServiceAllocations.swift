@@ -1,8 +1,9 @@
 import CSluiceBPF
+import Model
 
 /// Service and backend ids, kept from one plan to the next so that a change touches only the
-/// entries it must, and the Maglev tables already built, so that an unchanged service costs
-/// nothing to plan again.
+/// entries it must, and each service's part of the last plan, so that an unchanged service
+/// costs a comparison of its inputs instead of planning it again.
 ///
 /// Ids index the datapath's arrays, so they are dense (1 ... max - 1). A freed id is handed out
 /// again only after every other free id was: counters and affinities of a deleted service are
@@ -13,21 +14,64 @@ public struct ServiceAllocations: Sendable {
     private var frontendIDs = IDPool(limit: UInt32(SLUICE_SERVICES_MAX))
     private var backendIDs = IDPool(limit: UInt32(SLUICE_BACKENDS_MAX))
 
-    struct TableKey: Hashable {
-        var members: [Member]
-        var size: Int
-
-        struct Member: Hashable {
-            var id: UInt32
-            var identity: [UInt8]
-            var weight: UInt32
-        }
-    }
-
-    private var tables: [TableKey: MaglevTable] = [:]
-    private var tablesUsed: Set<TableKey> = []
+    /// Each service's part of the last plan, and the services in name order.
+    private(set) var parts: [ObjectRef: KeptPart] = [:]
+    private(set) var serviceOrder: [ObjectRef] = []
+    private var partOptions: ServicePlanner.Options?
+    /// How many parts hold each id: an id no part holds is freed.
+    private var frontendHolders: [FrontendRef: Int] = [:]
+    private var backendHolders: [BackendRef: Int] = [:]
+    /// The last plan, which the next one changes where its parts changed.
+    var lastPlan: PlannedServices?
 
     public init() {}
+
+    /// Starts a plan of `services`: drops the parts of services that are gone and puts the
+    /// services in name order. False when no part may be reused (the options changed); the
+    /// parts stay until replaced, so their ids stay too.
+    mutating func beginPlan(options: ServicePlanner.Options, services: [ObjectRef: Service])
+        -> (reusable: Bool, dropped: [KeptPart]) {
+        let reusable = partOptions == options
+        partOptions = options
+        let gone = parts.keys.filter { services.index(forKey: $0) == nil }
+        let dropped = gone.compactMap { drop($0) }
+        if !gone.isEmpty || serviceOrder.count != services.count {
+            serviceOrder = services.keys.sorted()
+        }
+        return (reusable, dropped)
+    }
+
+    /// Keeps `part` as the plan of `ref`, in place of its earlier part.
+    mutating func keep(_ part: ServicePart, for ref: ObjectRef) -> (old: KeptPart?, new: KeptPart) {
+        // The new part's holds first, so an id both parts use is never freed in between.
+        for frontend in part.heldFrontends { frontendHolders[frontend, default: 0] += 1 }
+        for backend in part.heldBackends { backendHolders[backend, default: 0] += 1 }
+        let old = drop(ref)
+        let kept = KeptPart(part)
+        parts[ref] = kept
+        return (old, kept)
+    }
+
+    private mutating func drop(_ ref: ObjectRef) -> KeptPart? {
+        guard let kept = parts.removeValue(forKey: ref) else { return nil }
+        for frontend in kept.part.heldFrontends { release(frontend) }
+        for backend in kept.part.heldBackends { release(backend) }
+        return kept
+    }
+
+    private mutating func release(_ ref: FrontendRef) {
+        let holders = (frontendHolders[ref] ?? 1) - 1
+        guard holders <= 0 else { frontendHolders[ref] = holders; return }
+        frontendHolders[ref] = nil
+        if let id = frontends.removeValue(forKey: ref) { frontendIDs.free(id) }
+    }
+
+    private mutating func release(_ ref: BackendRef) {
+        let holders = (backendHolders[ref] ?? 1) - 1
+        guard holders <= 0 else { backendHolders[ref] = holders; return }
+        backendHolders[ref] = nil
+        if let id = backends.removeValue(forKey: ref) { backendIDs.free(id) }
+    }
 
     /// The id of `ref`, or nil when every id is taken.
     mutating func id(of ref: FrontendRef) -> UInt32? {
@@ -43,34 +87,10 @@ public struct ServiceAllocations: Sendable {
         backends[ref] = id
         return id
     }
-
-    /// The table of `key`, built once and reused while some plan needs it.
-    mutating func table(_ key: TableKey) -> MaglevTable {
-        tablesUsed.insert(key)
-        if let table = tables[key] { return table }
-        let backends = key.members.map { Maglev.Backend(identity: $0.identity, weight: $0.weight) }
-        let table = MaglevTable(slots: Maglev.table(backends, size: key.size).map { key.members[$0].id })
-        tables[key] = table
-        return table
-    }
-
-    /// Forgets what the latest plan did not use.
-    mutating func retain(frontends live: Set<FrontendRef>, backends liveBackends: Set<BackendRef>) {
-        for (ref, id) in frontends where !live.contains(ref) {
-            frontends[ref] = nil
-            frontendIDs.free(id)
-        }
-        for (ref, id) in backends where !liveBackends.contains(ref) {
-            backends[ref] = nil
-            backendIDs.free(id)
-        }
-        tables = tables.filter { tablesUsed.contains($0.key) }
-        tablesUsed = []
-    }
 }
 
 extension ServiceAllocations: Equatable {
-    /// Ids decide equality; the table cache is a cache.
+    /// Ids decide equality; the pools follow from them.
     public static func == (lhs: ServiceAllocations, rhs: ServiceAllocations) -> Bool {
         lhs.frontends == rhs.frontends && lhs.backends == rhs.backends
     }

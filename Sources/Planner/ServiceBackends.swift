@@ -29,10 +29,44 @@ struct ServiceBackends {
                 podsByLabel[ref.namespace, default: [:]]["\(key)=\(value)", default: []].append(ref)
             }
         }
-        for ref in cluster.endpointSlices.keys.sorted() {
-            guard let slice = cluster.endpointSlices[ref] else { continue }
+        for (ref, slice) in cluster.endpointSlices {
             slicesByService[ObjectRef(namespace: ref.namespace, name: slice.serviceName), default: []].append(slice)
         }
+        // By name within each service (sorting each short list, not all slices).
+        for (service, slices) in slicesByService where slices.count > 1 {
+            slicesByService[service] = slices.sorted { $0.name < $1.name }
+        }
+    }
+
+    /// What a service's backends are found from: equal inputs give equal backends.
+    enum Inputs: Sendable, Equatable {
+        /// The pods the selector matches, by name.
+        case pods([Pod])
+        /// The service's slices, by name, and the weight annotation of each endpoint's
+        /// target pod (nil: no such pod or no annotation), in endpoint order.
+        case slices([EndpointSlice], targetWeights: [String?])
+    }
+
+    func inputs(of service: Service) -> Inputs {
+        if let selector = service.spec.selector {
+            return .pods(selectedPods(selector, namespace: service.namespace).sorted().compactMap { cluster.pods[$0] })
+        }
+        let slices = slicesByService[ObjectRef(namespace: service.namespace, name: service.name)] ?? []
+        var weights: [String?] = []
+        for slice in slices {
+            for endpoint in slice.endpoints {
+                guard let name = endpoint.targetPod else { continue }
+                weights.append(cluster.pods[ObjectRef(namespace: slice.namespace, name: name)]?
+                    .metadata.annotations[ServiceAnnotations.weight])
+            }
+        }
+        return .slices(slices, targetWeights: weights)
+    }
+
+    /// The warnings added since the last call.
+    mutating func takeWarnings() -> [String] {
+        defer { warnings = [] }
+        return warnings
     }
 
     /// The backends of `port` of `service` in `family`, one per address and port, sorted.

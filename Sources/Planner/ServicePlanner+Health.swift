@@ -15,23 +15,22 @@ extension ServicePlanner {
             affected.insert(key.service_id)
         }
         guard !affected.isEmpty else { return planned }
-        var active: [UInt32: [(id: UInt32, backend: Maglev.Backend)]] = [:]
+        var active: [UInt32: [MaglevTable.Member]] = [:]
         for (key, member) in result.members where affected.contains(key.service_id)
             && member.state == SLUICE_MEMBER_ACTIVE.rawValue {
             guard let ref = result.backendNames[key.backend_id] else { continue }
-            active[key.service_id, default: []].append((key.backend_id, Maglev.Backend(identity: ref.identity, weight: member.weight)))
+            active[key.service_id, default: []].append(.init(id: key.backend_id, identity: ref.identity, weight: member.weight))
         }
         var sizes: [UInt32: Int] = [:]
         for serviceID in affected {
             let members = active[serviceID] ?? []
-            let size = planned.tables[serviceID]?.slots.count ?? 0
+            let size = planned.tables[serviceID]?.size ?? 0
             guard !members.isEmpty, size > 1 else {
                 result.tables[serviceID] = nil
                 sizes[serviceID] = 0
                 continue
             }
-            result.tables[serviceID] = MaglevTable(slots: Maglev.table(members.map(\.backend), size: size)
-                .map { members[$0].id })
+            result.tables[serviceID] = MaglevTable(members: members, size: size)
             sizes[serviceID] = size
         }
         for (key, value) in planned.frontends {

@@ -18,81 +18,69 @@ public enum ServicePlanner {
         }
     }
 
+    /// The service maps' contents for `cluster`. A service whose inputs (the service, its
+    /// EndpointSlices or selected pods, the options) equal those of its part of an earlier
+    /// plan made with the same `allocations` reuses that part; the rest are planned again.
     public static func plan(_ cluster: Cluster, allocations: inout ServiceAllocations,
                             options: Options = Options()) -> PlannedServices {
-        var planned = PlannedServices()
         var finder = ServiceBackends(cluster: cluster)
-        var liveFrontends: Set<FrontendRef> = []
-        var liveBackends: Set<BackendRef> = []
-
-        for ref in cluster.services.keys.sorted() {
+        let (reusable, dropped) = allocations.beginPlan(options: options, services: cluster.services)
+        var replaced: [(old: KeptPart?, new: KeptPart)] = []
+        for ref in allocations.serviceOrder {
             guard let service = cluster.services[ref] else { continue }
-            let (healthCheck, problems) = HealthCheck.from(service.metadata.annotations)
-            planned.warnings += problems.map { "service \(ref): \($0)" }
-            for address in service.spec.clusterIPs {
-                for port in service.spec.ports {
-                    let frontend = FrontendRef(service: ref, port: port.name ?? String(port.port),
-                                               protocol: port.protocol, family: address.family)
-                    guard let serviceID = allocations.id(of: frontend) else {
-                        planned.warnings.append("\(frontend): no service id left (\(SLUICE_SERVICES_MAX - 1) in use); not balanced")
-                        continue
-                    }
-                    liveFrontends.insert(frontend)
-                    if planned.frontendNames[serviceID] == nil {
-                        planned.frontendNames[serviceID] = frontend
-                        let backends = finder.backends(of: service, port: port, family: address.family)
-                        addBackends(backends, serviceID: serviceID, frontend: frontend, options: options,
-                                    allocations: &allocations, live: &liveBackends, into: &planned)
-                        if let healthCheck, port.protocol == .tcp {
-                            for backend in backends where planned.healthChecks[backend.ref] == nil {
-                                planned.healthChecks[backend.ref] = healthCheck
-                            }
-                        }
-                    }
-                    let value = frontendValue(serviceID, service: service,
-                                              tableSize: planned.tables[serviceID]?.slots.count ?? 0)
-                    planned.frontends[frontendKey(address, port)] = value
-                    if service.spec.type == .nodePort, let nodePort = port.nodePort {
-                        addNodePort(nodePort, family: address.family, port: port, value: value, frontend: frontend,
-                                    into: &planned)
-                    }
-                }
+            let inputs = finder.inputs(of: service)
+            if reusable, let kept = allocations.parts[ref], kept.part.service == service, kept.part.inputs == inputs {
+                continue
+            }
+            let part = part(service, ref: ref, inputs: inputs, finder: &finder, options: options,
+                            allocations: &allocations)
+            replaced.append(allocations.keep(part, for: ref))
+        }
+        if reusable, var planned = allocations.lastPlan {
+            if dropped.isEmpty && replaced.isEmpty { return planned }
+            if patch(&planned, dropped: dropped, replaced: replaced, allocations: allocations) {
+                allocations.lastPlan = planned
+                return planned
             }
         }
-        planned.warnings += finder.warnings
-        allocations.retain(frontends: liveFrontends, backends: liveBackends)
+        let planned = assemble(allocations.serviceOrder.compactMap { allocations.parts[$0] },
+                               sizedLike: allocations.lastPlan)
+        allocations.lastPlan = planned
         return planned
     }
 
-    private static func addBackends(_ backends: [ServiceBackend], serviceID: UInt32, frontend: FrontendRef,
-                                    options: Options, allocations: inout ServiceAllocations,
-                                    live: inout Set<BackendRef>, into planned: inout PlannedServices) {
-        var tableMembers: [ServiceAllocations.TableKey.Member] = []
-        for backend in backends {
-            guard let backendID = allocations.id(of: backend.ref) else {
-                planned.warnings.append("\(frontend): no backend id left for \(backend.ref); left out")
-                continue
-            }
-            live.insert(backend.ref)
-            planned.backends[backendID] = backendValue(backend.ref)
-            planned.backendNames[backendID] = backend.ref
-            let state: sluice_member_state
-            if backend.terminating {
-                state = SLUICE_MEMBER_TERMINATING
-            } else if options.unhealthy.contains(backend.ref) {
-                state = SLUICE_MEMBER_UNHEALTHY
-            } else if backend.weight == 0 {
-                // Weight 0 drains like a terminating backend.
-                state = SLUICE_MEMBER_TERMINATING
-            } else {
-                state = SLUICE_MEMBER_ACTIVE
-                tableMembers.append(.init(id: backendID, identity: backend.ref.identity, weight: backend.weight))
-            }
-            planned.members[sluice_service_member_key(service_id: serviceID, backend_id: backendID)] =
-                sluice_service_member_value(state: state.rawValue, weight: backend.weight)
+    /// The plan from the parts, in service order: the first service to claim a nodePort or
+    /// a backend's health check keeps it; a warning appears once.
+    private static func assemble(_ parts: [KeptPart], sizedLike last: PlannedServices?) -> PlannedServices {
+        var planned = PlannedServices()
+        if let last {
+            planned.frontends.reserveCapacity(last.frontends.count)
+            planned.backends.reserveCapacity(last.backends.count)
+            planned.backendNames.reserveCapacity(last.backends.count)
+            planned.members.reserveCapacity(last.members.count)
         }
-        guard !tableMembers.isEmpty else { return }
-        planned.tables[serviceID] = allocations.table(.init(members: tableMembers, size: options.tableSize))
+        planned.frontendNames.reserveCapacity(parts.count)
+        planned.tables.reserveCapacity(parts.count)
+        var warned: Set<String> = []
+        for kept in parts {
+            let part = kept.part
+            for (id, frontend) in part.frontendNames { planned.frontendNames[id] = frontend }
+            for (id, value, ref) in part.backends {
+                planned.backends[id] = value
+                planned.backendNames[id] = ref
+            }
+            for (key, value) in part.members { planned.members[key] = value }
+            for (id, table) in part.tables { planned.tables[id] = table }
+            for (backend, check) in part.healthChecks where planned.healthChecks[backend] == nil {
+                planned.healthChecks[backend] = check
+            }
+            for warning in part.warnings where warned.insert(warning).inserted { planned.warnings.append(warning) }
+            for (key, value) in part.frontends { planned.frontends[key] = value }
+            for (key, value, frontend, nodePort) in part.nodePorts {
+                addNodePort(key, nodePort: nodePort, value: value, frontend: frontend, into: &planned)
+            }
+        }
+        return planned
     }
 
     static func frontendKey(_ address: IPAddress, _ port: ServicePort) -> sluice_service_key {

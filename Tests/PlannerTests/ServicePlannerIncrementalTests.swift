@@ -1,0 +1,180 @@
+import CSluiceBPF
+import Model
+import Testing
+@testable import Planner
+
+/// A plan made by changing the last one where services changed must be the plan made from
+/// scratch: the same frontends, members and tables, named (ids may differ between the two).
+struct ServicePlannerIncrementalTests {
+    /// A plan with every id replaced by what it names, so that two plans made with different
+    /// allocations compare.
+    struct Named: Equatable {
+        var frontends: [String: String] = [:]
+        var members: [String: String] = [:]
+        var tables: [String: [String]] = [:]
+        var healthChecks: Set<String> = []
+        var warnings: Set<String> = []
+
+        init(_ planned: PlannedServices) {
+            for (key, value) in planned.frontends {
+                let name = planned.frontendNames[value.service_id].map { "\($0)" } ?? "?"
+                let address = withUnsafeBytes(of: key.addr) { Array($0) }
+                frontends["\(address):\(key.port)/\(key.protocol)"] =
+                    "\(name) size \(value.table_size) flags \(value.flags) timeout \(value.affinity_timeout_s)"
+            }
+            for (key, value) in planned.members {
+                let frontend = planned.frontendNames[key.service_id].map { "\($0)" } ?? "?"
+                let backend = planned.backendNames[key.backend_id].map { "\($0)" } ?? "?"
+                members["\(frontend) -> \(backend)"] = "state \(value.state) weight \(value.weight)"
+            }
+            for (id, table) in planned.tables {
+                let frontend = planned.frontendNames[id].map { "\($0)" } ?? "?"
+                tables[frontend] = table.slots.map { planned.backendNames[$0].map { "\($0)" } ?? "?" }
+            }
+            healthChecks = Set(planned.healthChecks.map { "\($0.key) \($0.value)" })
+            warnings = Set(planned.warnings)
+        }
+    }
+
+    static func service(_ name: String, ip: String, nodePort: Int? = nil, app: String = "web",
+                        annotations: String = "{}") -> String {
+        let type = nodePort == nil ? "ClusterIP" : "NodePort"
+        let node = nodePort.map { ", nodePort: \($0)" } ?? ""
+        return """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: \(name), annotations: \(annotations)}
+            spec:
+              type: \(type)
+              clusterIP: \(ip)
+              selector: {app: \(app)}
+              ports: [{name: http, port: 80, targetPort: http\(node)}]
+            ---
+
+            """
+    }
+
+    static func selectorless(_ name: String, ip: String, backends: [String], port: Int = 8080) -> String {
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: \(name)}
+        spec:
+          clusterIP: \(ip)
+          ports: [{name: http, port: 80, targetPort: \(port)}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: \(name)-1, labels: {kubernetes.io/service-name: \(name)}}
+        addressType: IPv4
+        endpoints: [\(backends.map { "{addresses: [\($0)]}" }.joined(separator: ", "))]
+        ports: [{name: http, protocol: TCP, port: \(port)}]
+        ---
+
+        """
+    }
+
+    static let pods = (1...4).map { ServicePlannerTests.backendPod("p\($0)", ip: "10.244.1.\($0)") }.joined()
+        + ServicePlannerTests.backendPod("q1", ip: "10.244.2.1", labels: "app: api")
+
+    /// Plans `steps` one after the other with the same allocations, and checks each plan
+    /// against a plan from scratch.
+    static func expectEachStepEqualsAFreshPlan(_ steps: [String]) throws {
+        var warm = ServiceAllocations()
+        for (index, yaml) in steps.enumerated() {
+            let incremental = try ServicePlannerTests.plan(yaml, allocations: &warm)
+            let fresh = try ServicePlannerTests.plan(yaml)
+            #expect(Named(incremental) == Named(fresh), "step \(index)")
+            #expect(incremental.backends.count == fresh.backends.count, "step \(index): backends")
+            #expect(Set(warm.frontends.values).count == warm.frontends.count, "step \(index): distinct service ids")
+        }
+    }
+
+    @Test func changingOneServiceOfManyGivesTheFreshPlan() throws {
+        let others = (0..<20).map { Self.selectorless("s\($0)", ip: "10.96.1.\($0)", backends: ["10.202.0.\($0 + 1)"]) }
+        let before = others.joined() + Self.selectorless("last", ip: "10.96.2.1", backends: ["10.202.1.1", "10.202.1.2"])
+        let after = others.joined() + Self.selectorless("last", ip: "10.96.2.1", backends: ["10.202.1.2", "10.202.1.3"],
+                                                        port: 8081)
+        try Self.expectEachStepEqualsAFreshPlan([before, after, before])
+    }
+
+    @Test func addingAndRemovingServicesGivesTheFreshPlan() throws {
+        let a = Self.service("a", ip: "10.96.0.1")
+        let b = Self.service("b", ip: "10.96.0.2", app: "api")
+        let c = Self.selectorless("c", ip: "10.96.0.3", backends: ["10.244.1.1"])
+        try Self.expectEachStepEqualsAFreshPlan([
+            Self.pods + a, Self.pods + a + b, Self.pods + a + b + c, Self.pods + b + c, Self.pods + c, Self.pods,
+        ])
+    }
+
+    @Test func podChangesReachTheServicesThatSelectThem() throws {
+        let services = Self.service("a", ip: "10.96.0.1") + Self.service("b", ip: "10.96.0.2", app: "api")
+        let fewer = (1...2).map { ServicePlannerTests.backendPod("p\($0)", ip: "10.244.1.\($0)") }.joined()
+        let weighted = Self.pods + ServicePlannerTests.backendPod("p9", ip: "10.244.1.9",
+                                                                  annotations: "{sluice.dev/weight: \"0\"}")
+        try Self.expectEachStepEqualsAFreshPlan([Self.pods + services, fewer + services, weighted + services,
+                                                 Self.pods + services])
+    }
+
+    @Test func aNodePortPassesToTheNextClaimantWhenItsHolderGoes() throws {
+        let alpha = Self.service("alpha", ip: "10.96.0.1", nodePort: 30090)
+        let beta = Self.service("beta", ip: "10.96.0.2", nodePort: 30090)
+        try Self.expectEachStepEqualsAFreshPlan([Self.pods + alpha + beta, Self.pods + beta, Self.pods + alpha + beta])
+    }
+
+    @Test func aHealthCheckAndAWarningFollowTheServiceThatSetsThem() throws {
+        let plain = Self.service("a", ip: "10.96.0.1") + Self.service("b", ip: "10.96.0.2")
+        let checked = Self.service("a", ip: "10.96.0.1", annotations: "{sluice.dev/health-interval: \"2s\"}")
+            + Self.service("b", ip: "10.96.0.2", annotations: "{sluice.dev/health-interval: \"soon\"}")
+        try Self.expectEachStepEqualsAFreshPlan([Self.pods + plain, Self.pods + checked, Self.pods + plain])
+    }
+
+    @Test func twoServicesOnOneAddressGiveTheFreshPlanWhicheverChanges() throws {
+        let a = Self.service("a", ip: "10.96.0.1")
+        let b = Self.service("b", ip: "10.96.0.1", app: "api")
+        let b2 = Self.selectorless("b", ip: "10.96.0.1", backends: ["10.202.1.1"])
+        try Self.expectEachStepEqualsAFreshPlan([Self.pods + a + b, Self.pods + a + b2, Self.pods + a + b])
+    }
+
+    @Test func anUnchangedClusterGivesTheSamePlanAndIds() throws {
+        var allocations = ServiceAllocations()
+        let yaml = Self.pods + Self.service("a", ip: "10.96.0.1") + Self.selectorless("c", ip: "10.96.0.3", backends: ["10.244.1.1"])
+        let first = try ServicePlannerTests.plan(yaml, allocations: &allocations)
+        let ids = allocations
+        let second = try ServicePlannerTests.plan(yaml, allocations: &allocations)
+        #expect(first == second)
+        #expect(allocations == ids)
+    }
+
+    @Test func idsOfRemovedServicesAndBackendsAreFreed() throws {
+        var allocations = ServiceAllocations()
+        _ = try ServicePlannerTests.plan(Self.pods + Self.service("a", ip: "10.96.0.1")
+            + Self.selectorless("c", ip: "10.96.0.3", backends: ["10.202.9.9"]), allocations: &allocations)
+        #expect(allocations.frontends.count == 2 && allocations.backends.count == 5)
+        _ = try ServicePlannerTests.plan(Self.pods + Self.service("a", ip: "10.96.0.1"), allocations: &allocations)
+        #expect(allocations.frontends.count == 1 && allocations.backends.count == 4)
+        _ = try ServicePlannerTests.plan(Self.pods, allocations: &allocations)
+        #expect(allocations.frontends.isEmpty && allocations.backends.isEmpty)
+    }
+}
+
+/// A table held as its members: equal members make equal tables, in any order.
+struct MaglevTableTests {
+    static let members = (1...3).map { index in
+        MaglevTable.Member(id: UInt32(10 + index), identity: MaglevTests.backend(index).identity, weight: UInt32(index))
+    }
+
+    @Test func theSlotsAreMaglevsTableOfTheMembers() {
+        let table = MaglevTable(members: Self.members, size: 251)
+        let indexes = Maglev.table(Self.members.map { Maglev.Backend(identity: $0.identity, weight: $0.weight) }, size: 251)
+        #expect(table.slots == indexes.map { Self.members[$0].id })
+    }
+
+    @Test func membersInAnotherOrderMakeTheSameTable() {
+        let table = MaglevTable(members: Self.members, size: 251)
+        let reversed = MaglevTable(members: Self.members.reversed(), size: 251)
+        #expect(table == reversed)
+        #expect(table.slots == reversed.slots)
+        #expect(table != MaglevTable(members: Self.members, size: 257))
+    }
+}
