@@ -11,6 +11,8 @@ public struct Allocations: Sendable, Equatable {
     public var services = ServiceAllocations()
     /// Peer ids: signatures hold these instead of the peers themselves.
     public private(set) var peers: [PeerKey: UInt32] = [:]
+    /// The last plan's address classes, reused while their inputs stay the same.
+    var addressClasses = AddressClassMemo()
     private var nextPeer: UInt32 = 1
     private var nextEndpoint: UInt32 = 1
     private var nextIdentity: UInt32 = 256

@@ -19,40 +19,11 @@ struct IdentityClasses {
     private(set) var signatures: [IdentitySignature] = [.world]
     private var classOf: [IdentitySignature: Int] = [.world: 0]
 
-    /// The ids of every peer of every policy, as interned in the allocations.
-    private(set) var peerIDs: Set<UInt32> = []
-    /// Each policy's rules with their peers as ids, in manifest order.
-    private(set) var rulePeers: [ObjectRef: PolicyPeerIDs] = [:]
-
-    /// `policyOrder`: the cluster's policies in the order their peers are numbered.
-    init(cluster: Cluster, policyOrder: [ObjectRef], nodeAddresses: [IPAddress] = [], allocations: inout Allocations) {
-        var selectorPeers: [UInt32: PeerKey] = [:]
-        var blockPeers: [(peer: UInt32, block: IPBlock)] = []
-        var namedPortsInEgress: Set<String> = []
-        for ref in policyOrder {
-            guard let policy = cluster.policies[ref] else { continue }
-            let internPeers = { (peers: [NetworkPolicyPeer], allocations: inout Allocations) -> [UInt32] in
-                peers.map { peer in
-                    let key = PeerKey(policyNamespace: ref.namespace, peer: peer)
-                    let id = allocations.peer(key)
-                    if let block = peer.ipBlock {
-                        blockPeers.append((id, block))
-                    } else {
-                        selectorPeers[id] = key
-                    }
-                    return id
-                }
-            }
-            var ids = PolicyPeerIDs()
-            for rule in policy.spec.ingress { ids.ingress.append(internPeers(rule.from, &allocations)) }
-            for rule in policy.spec.egress { ids.egress.append(internPeers(rule.to, &allocations)) }
-            peerIDs.formUnion(ids.ingress.joined())
-            peerIDs.formUnion(ids.egress.joined())
-            rulePeers[ref] = ids
-            for port in policy.spec.egress.flatMap(\.ports) {
-                if case .name(let name) = port.port { namedPortsInEgress.insert(name) }
-            }
-        }
+    /// `peers`: every policy's peers, interned.
+    init(cluster: Cluster, peers: PolicyPeers, nodeAddresses: [IPAddress] = []) {
+        let blockPeers = peers.blockPeers
+        let selectorPeers = peers.selectorPeers
+        let namedPortsInEgress = peers.namedPortsInEgress
         let blocks = BlockIndex(blockPeers)
 
         var cidrs: Set<CIDR> = [CIDRs.allIPv4, CIDRs.allIPv6]
@@ -100,12 +71,6 @@ struct IdentityClasses {
         classOf[signature] = signatures.count - 1
         return signatures.count - 1
     }
-}
-
-/// A policy's rules, each as the ids of its peers (empty: everyone).
-struct PolicyPeerIDs {
-    var ingress: [[UInt32]] = []
-    var egress: [[UInt32]] = []
 }
 
 /// Pods grouped by namespace and labels: every selector treats a group's pods alike.

@@ -27,36 +27,22 @@ public enum Planner {
         var state = DesiredState()
         // Name order everywhere: peer and identity numbers never depend on hashing.
         let policyOrder = cluster.policies.keys.sorted()
-        let classes = IdentityClasses(cluster: cluster, policyOrder: policyOrder, nodeAddresses: node.addresses,
-                                      allocations: &allocations)
-
-        // Class 0 is WORLD; new classes get numbers in a canonical order, so the
-        // numbering never depends on hashing or file order.
-        var identityOf = [UInt32](repeating: UInt32(SLUICE_IDENTITY_WORLD.rawValue), count: classes.signatures.count)
-        let unnumbered = classes.signatures.indices.dropFirst().filter { index in
-            if let id = allocations.identities[classes.signatures[index]] {
-                identityOf[index] = id
-                return false
-            }
-            return true
-        }
-        for index in unnumbered.sorted(by: { classes.signatures[$0].precedes(classes.signatures[$1]) }) {
-            identityOf[index] = allocations.identity(classes.signatures[index], first: UInt32(SLUICE_IDENTITY_FIRST.rawValue))
-        }
-        for (index, signature) in classes.signatures.enumerated() {
-            state.identities[identityOf[index]] = signature
-        }
-        state.ipcache.reserveCapacity(classes.prefixes.count)
-        for (prefix, index) in classes.prefixes {
-            state.ipcache[IPCacheKeys.key(for: prefix)] = sluice_ipcache_value(identity: identityOf[index], flags: 0)
-        }
+        let peers = PolicyPeers(cluster: cluster, order: policyOrder, allocations: &allocations)
+        let inputs = AddressClassMemo.Inputs(
+            peerIDs: peers.peerIDs, namedPortsInEgress: peers.namedPortsInEgress, nodeAddresses: node.addresses,
+            namespaceLabels: cluster.namespaceLabels, pods: cluster.pods)
+        let classes = allocations.addressClasses.classes(for: inputs)
+            ?? classify(cluster, peers: peers, nodeAddresses: node.addresses, allocations: &allocations)
+        allocations.addressClasses.remember(classes, for: inputs)
+        state.identities = classes.identities
+        state.ipcache = classes.ipcache
 
         for ref in policyOrder {
             state.policyNames[allocations.policy(ref)] = ref
         }
-        let policies = PolicyRules.byNamespace(cluster, order: policyOrder, peers: classes.rulePeers,
+        let policies = PolicyRules.byNamespace(cluster, order: policyOrder, peers: peers.rulePeers,
                                                allocations: allocations)
-        let identities = PeerIdentities(state.identities)
+        let identities = classes.peerIdentities
 
         var localPods: [ObjectRef] = []
         for (ref, pod) in cluster.pods
@@ -79,8 +65,39 @@ public enum Planner {
         }
 
         state.services = services ?? ServicePlanner.plan(cluster, allocations: &allocations.services)
-        allocations.retain(endpoints: Set(localPods), identities: Set(identityOf),
-                           policies: Set(cluster.policies.keys), peers: classes.peerIDs)
+        allocations.retain(endpoints: Set(localPods), identities: Set(state.identities.keys),
+                           policies: Set(cluster.policies.keys), peers: peers.peerIDs)
         return state
+    }
+
+    /// Classes of addresses, numbered: the identities, the ipcache mapping
+    /// prefixes to them, and which identities each peer matches.
+    private static func classify(_ cluster: Cluster, peers: PolicyPeers, nodeAddresses: [IPAddress],
+                                 allocations: inout Allocations) -> AddressClassMemo.Classes {
+        let classes = IdentityClasses(cluster: cluster, peers: peers, nodeAddresses: nodeAddresses)
+        // Class 0 is WORLD; new classes get numbers in a canonical order, so the
+        // numbering never depends on hashing or file order.
+        var identityOf = [UInt32](repeating: UInt32(SLUICE_IDENTITY_WORLD.rawValue), count: classes.signatures.count)
+        let unnumbered = classes.signatures.indices.dropFirst().filter { index in
+            if let id = allocations.identities[classes.signatures[index]] {
+                identityOf[index] = id
+                return false
+            }
+            return true
+        }
+        for index in unnumbered.sorted(by: { classes.signatures[$0].precedes(classes.signatures[$1]) }) {
+            identityOf[index] = allocations.identity(classes.signatures[index], first: UInt32(SLUICE_IDENTITY_FIRST.rawValue))
+        }
+        var identities: [UInt32: IdentitySignature] = [:]
+        for (index, signature) in classes.signatures.enumerated() {
+            identities[identityOf[index]] = signature
+        }
+        var ipcache: [sluice_ipcache_key: sluice_ipcache_value] = [:]
+        ipcache.reserveCapacity(classes.prefixes.count)
+        for (prefix, index) in classes.prefixes {
+            ipcache[IPCacheKeys.key(for: prefix)] = sluice_ipcache_value(identity: identityOf[index], flags: 0)
+        }
+        return AddressClassMemo.Classes(identities: identities, ipcache: ipcache,
+                                        peerIdentities: PeerIdentities(identities))
     }
 }

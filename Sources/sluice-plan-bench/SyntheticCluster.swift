@@ -12,6 +12,11 @@ struct SyntheticCluster {
 
     var totalPods: Int { namespaces * podsPerNamespace }
 
+    /// Policy 0's manifest at `version`, as a file holding only it would give.
+    func editedPolicy(version: Int) -> [Manifest] {
+        [.networkPolicy(policy(0, version: version), source: ManifestSource(file: "synthetic.yaml", line: 1))]
+    }
+
     func manifests(policyVersion: Int = 0) -> [Manifest] {
         var result: [Manifest] = []
         let source = ManifestSource(file: "synthetic.yaml", line: 1)
@@ -45,8 +50,10 @@ struct SyntheticCluster {
     private func policy(_ index: Int, version: Int) -> NetworkPolicy {
         let namespace = "ns\(index % namespaces)"
         let target = LabelSelector(matchLabels: ["app": "app\(index % 100)"])
-        // The edited version of a policy lets in pods that exist in its namespace.
-        let fromApp = NetworkPolicyPeer(podSelector: LabelSelector(matchLabels: ["app": "app\((index + 1 + 49 * version) % 100)"]))
+        // Version 1 lets in other pods of its namespace (a new peer); version 2, the same
+        // peers as version 1 on another port.
+        let fromApp = NetworkPolicyPeer(
+            podSelector: LabelSelector(matchLabels: ["app": "app\((index + 1 + (version >= 1 ? 49 : 0)) % 100)"]))
         let fromTeam = NetworkPolicyPeer(
             podSelector: LabelSelector(matchLabels: ["tier": "web"]),
             namespaceSelector: LabelSelector(matchLabels: ["team": "t\(index % 10)"]))
@@ -54,7 +61,7 @@ struct SyntheticCluster {
         if index % 10 == 0, let cidr = CIDR("192.168.\(index % 256).0/24"), let except = CIDR("192.168.\(index % 256).128/25") {
             peers.append(NetworkPolicyPeer(ipBlock: IPBlock(cidr: cidr, except: [except])))
         }
-        let ports = [NetworkPolicyPort(protocol: .tcp, port: .number(80)),
+        let ports = [NetworkPolicyPort(protocol: .tcp, port: .number(version == 2 ? 81 : 80)),
                      NetworkPolicyPort(protocol: .tcp, port: .number(8000), endPort: 8099),
                      NetworkPolicyPort(protocol: .tcp, port: .name("metrics"))]
         let ingress = NetworkPolicyIngressRule(from: peers, ports: ports)

@@ -21,7 +21,8 @@ func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 let clock = ContinuousClock()
 var full: [Double] = []
-var incremental: [Double] = []
+var peerEdit: [Double] = []
+var portEdit: [Double] = []
 var state = DesiredState()
 var changedEntries = 0
 for _ in 0..<repetitions {
@@ -31,20 +32,30 @@ for _ in 0..<repetitions {
     state = Planner.plan(cluster, node: node, allocations: &allocations)
     full.append(seconds(clock.now - start))
 
-    // One policy edited: the whole plan again, as the agent does, with warm allocations.
-    let edited = Cluster(manifests: synthetic.manifests(policyVersion: 1))
+    // One policy edited, the cluster updated and planned whole again with warm
+    // allocations, as the agent does: first naming a new peer, then a port only.
+    var edited = cluster
+    edited.remove(synthetic.editedPolicy(version: 0))
+    edited.add(synthetic.editedPolicy(version: 1))
     start = clock.now
     let next = Planner.plan(edited, node: node, allocations: &allocations)
-    incremental.append(seconds(clock.now - start))
+    peerEdit.append(seconds(clock.now - start))
     changedEntries = next.policy.filter { state.policy[$0.key] != $0.value }.count
         + state.policy.keys.filter { next.policy[$0] == nil }.count
+
+    edited.remove(synthetic.editedPolicy(version: 1))
+    edited.add(synthetic.editedPolicy(version: 2))
+    start = clock.now
+    _ = Planner.plan(edited, node: node, allocations: &allocations)
+    portEdit.append(seconds(clock.now - start))
 }
 
 let report: [String: Any] = [
     "pods": synthetic.totalPods, "policies": policies, "local_pods": state.endpoints.count,
     "repetitions": repetitions,
     "plan_seconds_median": median(full), "plan_seconds_min": full.min() ?? 0, "plan_seconds_max": full.max() ?? 0,
-    "replan_one_policy_seconds_median": median(incremental),
+    "replan_one_policy_seconds_median": median(peerEdit),
+    "replan_port_edit_seconds_median": median(portEdit),
     "identities": state.identities.count, "ipcache_entries": state.ipcache.count,
     "policy_entries": state.policy.count, "policy_entries_changed_by_one_policy_edit": changedEntries,
 ]
