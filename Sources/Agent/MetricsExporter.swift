@@ -150,6 +150,12 @@ final class MetricsExporter: Sendable {
             .set(Double(snapshot.ipcacheEntries))
         registry.makeGauge(descriptor: MetricDescriptors.mapEntries, labels: [("map", SLUICE_MAP_ENDPOINTS)])
             .set(Double(snapshot.endpoints))
+        let services = snapshot.plan?.services
+        for (map, entries) in [(SLUICE_MAP_SERVICES, services?.frontends.count), (SLUICE_MAP_BACKENDS, services?.backends.count),
+                               (SLUICE_MAP_SERVICE_MEMBERS, services?.members.count),
+                               (SLUICE_MAP_MAGLEV, services?.tables.count)] {
+            registry.makeGauge(descriptor: MetricDescriptors.mapEntries, labels: [("map", map)]).set(Double(entries ?? 0))
+        }
         // Pressure is entries over capacity; conntrack's entries are sluice_conntrack_entries.
         for info in [maps.endpoints.info, maps.ipcache.info, maps.policy.info, maps.conntrack.info,
                      maps.conntrackOther.info, maps.policyStats.info] {

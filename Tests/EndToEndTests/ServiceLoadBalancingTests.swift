@@ -53,6 +53,10 @@ struct ServiceLoadBalancingTests {
             let b0 = try #require(topology.pod(named: "b0"))
             #expect(try agent.metric("sluice_backend_connections_total", ["backend": "\(b0.ipv4):8080/TCP"])
                 == Double(counts["b0"] ?? 0))
+            // Map pressure: a frontend and a table per VIP (IPv4, IPv6) and port (http, dns).
+            #expect(try agent.metric("sluice_map_entries", ["map": "sluice_svc_v1"]) == 4)
+            #expect(try agent.metric("sluice_map_entries", ["map": "sluice_mgl_v1"]) == 4)
+            #expect(try agent.metric("sluice_map_capacity_entries", ["map": "sluice_svc_v1"]) > 0)
             // IPv6 VIP to the pods' IPv6 addresses.
             #expect(try connect(client, agent, to: ServiceManifests.vip6).answer?.hasPrefix("b") == true)
         }
