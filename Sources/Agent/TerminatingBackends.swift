@@ -7,7 +7,7 @@ import Planner
 /// and stops draining when a plan shows it taking flows again.
 struct TerminatingBackends {
     let grace: Duration
-    private var since: [ServiceMembership: (start: ContinuousClock.Instant, serviceID: UInt32, backendID: UInt32)] = [:]
+    private var since: [ServiceMembership: (start: ContinuousClock.Instant, backendID: UInt32)] = [:]
     /// Past their grace period but still TERMINATING in the plan: kept out of it.
     private var over: Set<ServiceMembership> = []
 
@@ -17,37 +17,38 @@ struct TerminatingBackends {
 
     /// Memberships to hold (with their backend ids) and to drop, given the new plan and
     /// what was applied last (after draining). Works on ids: only memberships that drain,
-    /// or that the plan lost, are named, so ten thousand unchanged services cost a lookup
-    /// of each member key.
+    /// or that the plan lost, are named and looked up (PlannedServices.member), so ten
+    /// thousand unchanged services cost a lookup of each member key.
     mutating func update(planned: PlannedServices, previous: PlannedServices?, now: ContinuousClock.Instant)
         -> (keep: [ServiceMembership: UInt32], expired: Set<ServiceMembership>) {
-        var lookup = MembershipLookup(planned)
-        var terminating: [ServiceMembership: (serviceID: UInt32, backendID: UInt32)] = [:]
+        var terminating: [ServiceMembership: UInt32] = [:]
         for (key, member) in planned.members where member.state == SLUICE_MEMBER_TERMINATING.rawValue {
             guard let membership = Self.membership(key, in: planned) else { continue }
-            terminating[membership] = (key.service_id, key.backend_id)
+            terminating[membership] = key.backend_id
         }
         over = over.filter { terminating[$0] != nil }
         // Taking flows again: no longer draining.
         for (membership, entry) in since where terminating[membership] == nil
-            && lookup.state(of: membership, serviceID: entry.serviceID, backendID: entry.backendID) != nil {
+            && planned.member(membership) != nil {
             since[membership] = nil
         }
-        for (membership, ids) in terminating where since[membership] == nil && !over.contains(membership) {
-            since[membership] = (now, ids.serviceID, ids.backendID)
+        for (membership, backendID) in terminating where since[membership] == nil && !over.contains(membership) {
+            since[membership] = (now, backendID)
         }
         if let previous {
-            for (key, _) in previous.members where Self.lost(key, from: previous, in: planned) {
+            let renamed = Self.renamedIDs(from: previous, in: planned)
+            for (key, _) in previous.members where planned.members[key] == nil
+                || renamed.services.contains(key.service_id) || renamed.backends.contains(key.backend_id) {
                 guard let membership = Self.membership(key, in: previous), since[membership] == nil,
-                      lookup.state(of: membership, serviceID: key.service_id, backendID: key.backend_id) == nil
+                      planned.member(membership) == nil
                 else { continue }
-                since[membership] = (now, key.service_id, key.backend_id)
+                since[membership] = (now, key.backend_id)
             }
         }
         var keep: [ServiceMembership: UInt32] = [:]
         for (membership, entry) in since {
             if now - entry.start < grace {
-                if lookup.state(of: membership, serviceID: entry.serviceID, backendID: entry.backendID) == nil {
+                if planned.member(membership) == nil {
                     keep[membership] = entry.backendID
                 }
                 continue
@@ -65,41 +66,24 @@ struct TerminatingBackends {
         return ServiceMembership(frontend: frontend, backend: backend)
     }
 
-    /// Whether `planned` may lack the membership `key` named in `previous`: its key is gone or
-    /// its ids name something else now (the caller then looks it up by name).
-    private static func lost(_ key: sluice_service_member_key, from previous: PlannedServices,
-                             in planned: PlannedServices) -> Bool {
-        planned.members[key] == nil
-            || planned.frontendNames[key.service_id] != previous.frontendNames[key.service_id]
-            || planned.backendNames[key.backend_id] != previous.backendNames[key.backend_id]
+    /// Ids `previous` and `planned` both use but for different frontends or backends (freed
+    /// and taken again in between): their memberships in `previous` may be gone by name
+    /// even where the same member key is planned. Checked once per id, not per member.
+    private static func renamedIDs(from previous: PlannedServices, in planned: PlannedServices)
+        -> (services: Set<UInt32>, backends: Set<UInt32>) {
+        var services: Set<UInt32> = []
+        var backends: Set<UInt32> = []
+        for (id, frontend) in previous.frontendNames where planned.frontendNames[id].map({ $0 != frontend }) ?? false {
+            services.insert(id)
+        }
+        for (id, backend) in previous.backendNames where planned.backendNames[id].map({ $0 != backend }) ?? false {
+            backends.insert(id)
+        }
+        return (services, backends)
     }
 
     /// When the next held membership's grace period ends; nil when none drains.
     var nextExpiry: ContinuousClock.Instant? {
         since.values.map { $0.start + grace }.min()
-    }
-}
-
-/// Finds a membership's state in a plan by name: through the ids it was seen with, which
-/// almost always still name it; a reverse index of the plan's names is built only when not.
-private struct MembershipLookup {
-    let plan: PlannedServices
-    private var frontendIDs: [FrontendRef: UInt32]?
-    private var backendIDs: [BackendRef: UInt32]?
-
-    init(_ plan: PlannedServices) {
-        self.plan = plan
-    }
-
-    mutating func state(of membership: ServiceMembership, serviceID: UInt32, backendID: UInt32) -> UInt32? {
-        if plan.frontendNames[serviceID] == membership.frontend && plan.backendNames[backendID] == membership.backend {
-            return plan.members[sluice_service_member_key(service_id: serviceID, backend_id: backendID)]?.state
-        }
-        let frontends = frontendIDs ?? Dictionary(plan.frontendNames.map { ($0.value, $0.key) }) { first, _ in first }
-        let backends = backendIDs ?? Dictionary(plan.backendNames.map { ($0.value, $0.key) }) { first, _ in first }
-        frontendIDs = frontends
-        backendIDs = backends
-        guard let service = frontends[membership.frontend], let backend = backends[membership.backend] else { return nil }
-        return plan.members[sluice_service_member_key(service_id: service, backend_id: backend)]?.state
     }
 }

@@ -117,12 +117,24 @@ public struct PlannedServices: Sendable, Equatable {
     public var frontendNames: [UInt32: FrontendRef] = [:]
     /// Backend id -> where it is, for counters and logs.
     public var backendNames: [UInt32: BackendRef] = [:]
+    /// The other way round: the ids the planner gave its frontends and backends, so a named
+    /// membership is found without a scan (backends held only while draining are not here).
+    public var frontendIDs: [FrontendRef: UInt32] = [:]
+    public var backendIDs: [BackendRef: UInt32] = [:]
     /// TCP backends to probe, with the check of the first service (by name) that asks for it.
     public var healthChecks: [BackendRef: HealthCheck] = [:]
     /// Problems that did not stop planning (an unusable annotation), one line each.
     public var warnings: [String] = []
 
     public init() {}
+
+    /// The ids and state of `membership` in this plan; nil when the plan lacks it.
+    public func member(_ membership: ServiceMembership) -> (serviceID: UInt32, backendID: UInt32, state: UInt32)? {
+        guard let serviceID = frontendIDs[membership.frontend], let backendID = backendIDs[membership.backend],
+              let member = members[sluice_service_member_key(service_id: serviceID, backend_id: backendID)]
+        else { return nil }
+        return (serviceID, backendID, member.state)
+    }
 }
 
 extension sluice_service_key: @retroactive Equatable, @retroactive Hashable, BytewiseHashable {}

@@ -31,15 +31,14 @@ extension ServicePlanner {
     /// comes back as TERMINATING under the backend id it had (`keep`'s value), so established
     /// flows stay on it and no new flow goes there; each in `expired` leaves the plan. A kept
     /// membership whose service is gone, or whose backend id now names another backend, is
-    /// dropped. Pure: the agent tracks the clocks.
+    /// dropped. A held backend is not added to `backendIDs`, which name the planner's own
+    /// ids. Pure: the agent tracks the clocks.
     public static func applyingDrain(_ planned: PlannedServices, keep: [ServiceMembership: UInt32],
                                      expired: Set<ServiceMembership>) -> PlannedServices {
         guard !keep.isEmpty || !expired.isEmpty else { return planned }
         var result = planned
-        let serviceIDs = Dictionary(planned.frontendNames.map { ($0.value, $0.key) }) { first, _ in first }
-        let current = memberships(planned)
-        for (membership, backendID) in keep where current[membership] == nil {
-            guard let serviceID = serviceIDs[membership.frontend] else { continue }
+        for (membership, backendID) in keep where planned.member(membership) == nil {
+            guard let serviceID = planned.frontendIDs[membership.frontend] else { continue }
             if let holder = result.backendNames[backendID], holder != membership.backend { continue }
             result.backends[backendID] = backendValue(membership.backend)
             result.backendNames[backendID] = membership.backend
@@ -47,7 +46,7 @@ extension ServicePlanner {
                 sluice_service_member_value(state: SLUICE_MEMBER_TERMINATING.rawValue, weight: 0)
         }
         for membership in expired {
-            guard let ids = current[membership], ids.state == SLUICE_MEMBER_TERMINATING.rawValue else { continue }
+            guard let ids = planned.member(membership), ids.state == SLUICE_MEMBER_TERMINATING.rawValue else { continue }
             result.members[sluice_service_member_key(service_id: ids.serviceID, backend_id: ids.backendID)] = nil
         }
         return result

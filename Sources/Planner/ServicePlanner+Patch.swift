@@ -22,6 +22,11 @@ extension ServicePlanner {
             guard add(new.part, to: &planned) else { return false }
         }
 
+        // Parts without nodePorts, health checks or warnings leave those as they were.
+        let touched = dropped.map(\.part) + replaced.flatMap { [$0.old?.part, $0.new.part].compactMap { $0 } }
+        guard touched.contains(where: { !$0.nodePorts.isEmpty || !$0.healthChecks.isEmpty || !$0.warnings.isEmpty })
+        else { return true }
+
         var ordered: [ServicePart] = []
         planned.healthChecks = [:]
         planned.warnings = []

@@ -25,13 +25,18 @@ public enum ServicePlanner {
                             options: Options = Options()) -> PlannedServices {
         var finder = ServiceBackends(cluster: cluster)
         let (reusable, dropped) = allocations.beginPlan(options: options, services: cluster.services)
-        var replaced: [(old: KeptPart?, new: KeptPart)] = []
-        for ref in allocations.serviceOrder {
-            guard let service = cluster.services[ref] else { continue }
+        // Which services changed, in any order; then planned in name order (ids are taken in it).
+        var changed: [(ref: ObjectRef, inputs: ServiceBackends.Inputs)] = []
+        for (ref, service) in cluster.services {
             let inputs = finder.inputs(of: service)
             if reusable, let kept = allocations.parts[ref], kept.part.service == service, kept.part.inputs == inputs {
                 continue
             }
+            changed.append((ref, inputs))
+        }
+        var replaced: [(old: KeptPart?, new: KeptPart)] = []
+        for (ref, inputs) in changed.sorted(by: { $0.ref < $1.ref }) {
+            guard let service = cluster.services[ref] else { continue }
             let part = part(service, ref: ref, inputs: inputs, finder: &finder, options: options,
                             allocations: &allocations)
             replaced.append(allocations.keep(part, for: ref))
@@ -39,12 +44,17 @@ public enum ServicePlanner {
         if reusable, var planned = allocations.lastPlan {
             if dropped.isEmpty && replaced.isEmpty { return planned }
             if patch(&planned, dropped: dropped, replaced: replaced, allocations: allocations) {
+                planned.frontendIDs = allocations.frontends
+                planned.backendIDs = allocations.backends
                 allocations.lastPlan = planned
                 return planned
             }
         }
-        let planned = assemble(allocations.serviceOrder.compactMap { allocations.parts[$0] },
+        var planned = assemble(allocations.serviceOrder.compactMap { allocations.parts[$0] },
                                sizedLike: allocations.lastPlan)
+        // Every held id is in some part, so the allocations are the plan's names reversed.
+        planned.frontendIDs = allocations.frontends
+        planned.backendIDs = allocations.backends
         allocations.lastPlan = planned
         return planned
     }
