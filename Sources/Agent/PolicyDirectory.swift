@@ -32,6 +32,11 @@ struct PolicyDirectory: Sendable {
         guard strict else { return nil }
         var info = stat()
         guard stat(target, &info) == 0 else { return "cannot stat \(target)" }
+        return securityProblem(target, info)
+    }
+
+    private func securityProblem(_ target: String, _ info: stat) -> String? {
+        guard strict else { return nil }
         if info.st_uid != geteuid() {
             return "\(target) is owned by uid \(info.st_uid), not \(geteuid()); refused (--allow-insecure-policy-files)"
         }
@@ -53,28 +58,55 @@ struct PolicyDirectory: Sendable {
     }
 
     /// Reads one file whole, refusing what is too large, not UTF-8, or a
-    /// symlink that resolves outside the directory.
+    /// symlink that resolves outside the directory. Plain system calls: at
+    /// 10,000 files Foundation's path handling cost more than the reading.
     func read(_ name: String) -> ReadResult {
         let full = path + "/" + name
-        let resolved = (full as NSString).resolvingSymlinksInPath
-        let root = (path as NSString).resolvingSymlinksInPath
+        guard let resolved = Self.realPath(full) else {
+            let target = Self.linkTarget(full).map { " (dangling symlink to \($0))" } ?? ""
+            return .failure("cannot read file\(target)")
+        }
+        let root = Self.realPath(path) ?? path
         guard resolved.hasPrefix(root + "/") else {
             return .failure("symlink leaves the policy directory (points to \(resolved))")
         }
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
-              let size = attributes[.size] as? Int else {
-            return .failure("cannot read file")
-        }
-        if let problem = securityProblem(resolved) { return .failure(problem) }
+        let fd = open(resolved, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure("cannot read file: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .failure("not a regular file") }
+        if let problem = securityProblem(resolved, info) { return .failure(problem) }
+        let size = Int(info.st_size)
         guard size <= Self.maximumFileSize else {
             return .failure("file is \(size) bytes, over the limit of \(Self.maximumFileSize)")
         }
-        guard let data = FileManager.default.contents(atPath: resolved) else { return .failure("cannot read file") }
-        // On the bytes: a string search through Foundation costs more than the decoding.
-        guard !data.contains(0), let text = String(data: data, encoding: .utf8) else {
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        while filled < size {
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress.map { $0 + filled }, size - filled) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            filled += count
+        }
+        guard filled == size else { return .failure("cannot read file: it changed size while being read") }
+        // On the bytes: a string search costs more than the decoding.
+        guard !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) else {
             return .failure("not UTF-8 text")
         }
         return .contents(text)
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    private static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Whether the directory has an entry `name` (a dangling symlink counts).

@@ -195,7 +195,7 @@ actor Reconciler {
             logger.error("cannot list policy directory", metadata: ["dir": "\(configuration.policyDirectory)", "error": "\(error)"])
             return
         }
-        for name in names { readFile(name) }
+        load(names)
         let present = Set(names)
         store.retain(present)
         stamps = stamps.filter { present.contains($0.key) }
@@ -210,31 +210,43 @@ actor Reconciler {
             status.update { $0.lastSyncError = problem }
             return
         }
+        var present: [String] = []
         for name in names.union(store.refusedNames).sorted() {
-            if !directory.holds(name) {
+            if directory.holds(name) {
+                present.append(name)
+            } else {
                 store.forget(name)
                 stamps[name] = nil
-            } else {
-                readFile(name)
             }
         }
+        load(present)
     }
 
-    private func readFile(_ name: String) {
-        // Unchanged and good: nothing to read (a read-back run forgets the stamps).
-        let stamp = directory.stamp(name)
-        if let stamp, stamps[name] == stamp, store.isGood(name) { return }
-        stamps[name] = stamp
-        switch directory.read(name) {
-        case .contents(let text):
-            if let error = store.update(name, path: directory.path + "/" + name, contents: text) {
-                logger.error("manifest rejected; its last good version stays in force",
-                             metadata: ["file": "\(name)", "error": "\(error)"])
+    /// Reads the files of `names` that changed since they were last read (or
+    /// were refused), decodes them on every core and puts them in force in
+    /// name order.
+    private func load(_ names: [String]) {
+        var read: [(name: String, contents: String)] = []
+        for name in names {
+            // Unchanged and good: nothing to read (a read-back run forgets the stamps).
+            let stamp = directory.stamp(name)
+            if let stamp, stamps[name] == stamp, store.isGood(name) { continue }
+            stamps[name] = stamp
+            switch directory.read(name) {
+            case .contents(let text):
+                if store.needsDecoding(name, contents: text) { read.append((name, text)) }
+            case .failure(let message):
+                if let error = store.fail(name, message: "\(directory.path)/\(name): \(message)") {
+                    logger.error("manifest unreadable; its last good version stays in force",
+                                 metadata: ["file": "\(name)", "error": "\(error)"])
+                }
             }
-        case .failure(let message):
-            if let error = store.fail(name, message: "\(directory.path)/\(name): \(message)") {
-                logger.error("manifest unreadable; its last good version stays in force",
-                             metadata: ["file": "\(name)", "error": "\(error)"])
+        }
+        let decoded = ManifestStore.decode(read.map { (directory.path + "/" + $0.name, $0.contents) })
+        for (file, result) in zip(read, decoded) {
+            if let error = store.apply(file.name, contents: file.contents, decoded: result) {
+                logger.error("manifest rejected; its last good version stays in force",
+                             metadata: ["file": "\(file.name)", "error": "\(error)"])
             }
         }
     }

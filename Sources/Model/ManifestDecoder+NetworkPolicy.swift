@@ -116,7 +116,7 @@ extension ManifestDecoder {
     private static func decodePortValue(_ node: NodeCursor) throws(ManifestError) -> NetworkPolicyPort.Port {
         if case .scalar(let scalar) = node.node, scalar.style == .plain {
             if NodeCursor.isDecimalInteger(scalar.string) { return .number(try node.port("port")) }
-            guard node.node.tag.rawValue == Tag.Name.str.rawValue else {
+            guard node.tag == Tag.Name.str.rawValue else {
                 throw node.error("expected a decimal port number or a port name, got \(node.shape)")
             }
         }

@@ -11,7 +11,7 @@ public enum ManifestDecoder {
         // parse error into its `.error` and just ends, silently dropping a broken document.
         let parser: Parser
         do {
-            parser = try Parser(yaml: contents, encoding: .utf8)
+            parser = try Parser(yaml: contents, resolver: PlainScalarTag.resolver, encoding: .utf8)
         } catch {
             throw yamlError(error, file: file, contents: contents)
         }

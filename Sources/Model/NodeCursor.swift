@@ -14,6 +14,9 @@ struct NodeCursor {
 
     var line: Int { node.mark?.line ?? 1 }
 
+    /// The node's YAML tag, as the default resolver gives it (`PlainScalarTag`).
+    var tag: String { PlainScalarTag.of(node) }
+
     func error(_ message: String) -> ManifestError {
         ManifestError(file: file, line: line, column: node.mark?.column, fieldPath: path.description, message: message)
     }
@@ -25,7 +28,7 @@ struct NodeCursor {
     /// Plain `null`, `~` or nothing: Kubernetes treats an explicit null like an absent field.
     var isNull: Bool {
         guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any else { return false }
-        return node.tag.rawValue == Tag.Name.null.rawValue
+        return tag == Tag.Name.null.rawValue
     }
 
     func mapping() throws(ManifestError) -> MappingCursor {
@@ -54,7 +57,7 @@ struct NodeCursor {
     /// Like Kubernetes, `version: 1` or `enabled: true` is not a string: quote it.
     func string() throws(ManifestError) -> String {
         guard case .scalar(let scalar) = node else { throw error("expected a string, got \(shape)") }
-        guard scalar.style != .plain || node.tag.rawValue == Tag.Name.str.rawValue else {
+        guard scalar.style != .plain || tag == Tag.Name.str.rawValue else {
             throw error("expected a string, got \(shape); quote it (\"\(scalar.string)\")")
         }
         return scalar.string
@@ -72,7 +75,7 @@ struct NodeCursor {
 
     func bool() throws(ManifestError) -> Bool {
         guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any,
-              let value = node.bool
+              tag == Tag.Name.bool.rawValue, let value = node.bool
         else { throw error("expected true or false, got \(shape)") }
         return value
     }
@@ -92,7 +95,7 @@ struct NodeCursor {
         case .alias: return "an alias"
         case .scalar(let scalar):
             if scalar.style != .plain && scalar.style != .any { return "the string \"\(scalar.string)\"" }
-            switch node.tag.rawValue {
+            switch tag {
             case Tag.Name.null.rawValue: return "null"
             case Tag.Name.bool.rawValue: return "the boolean \(scalar.string)"
             case Tag.Name.int.rawValue: return "the integer \(scalar.string)"
