@@ -10,6 +10,10 @@ public struct AgentConfiguration: Sendable {
     /// editor's write-then-rename burst or a ConfigMap swap is applied once;
     /// short, because it is part of every change's time to enforce.
     public var debounce: Duration
+    /// While events keep coming (thousands of files copied in), the longest a
+    /// batch waits: each reconcile costs something per object in force, so
+    /// fewer, larger batches load faster.
+    public var longestBatch: Duration = .milliseconds(200)
     /// Full re-read and re-sync even without events (drift repair).
     public var resyncInterval: Duration
     public var conntrack = ConntrackSettings()

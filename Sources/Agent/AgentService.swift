@@ -61,10 +61,17 @@ public struct AgentService: Service {
         }
     }
 
-    /// One reconcile per burst of file events, timed from the burst's first event.
+    /// One reconcile per burst of file events, timed from the burst's first event:
+    /// once `debounce` passed without events, or `longestBatch` after the first.
     private func watchLoop(watcher: DirectoryWatcher, reconciler: Reconciler) async {
         for await firstEvent in watcher.changes {
-            try? await Task.sleep(for: configuration.debounce)
+            var reads = watcher.eventReads
+            while true {
+                try? await Task.sleep(for: configuration.debounce)
+                let now = watcher.eventReads
+                if now == reads || ContinuousClock.now - firstEvent >= configuration.longestBatch { break }
+                reads = now
+            }
             await reconciler.reconcile(triggeredAt: firstEvent, changes: watcher.takeChanges())
         }
     }

@@ -23,6 +23,8 @@ final class DirectoryWatcher: Sendable {
     /// Shared by the watcher thread, which adds, and the reconciler, which takes.
     final class Pending: Sendable {
         let changes = Mutex(Changes())
+        /// Reads of events so far: a wait sees whether more came.
+        let reads = Atomic<Int>(0)
     }
 
     let changes: AsyncStream<ContinuousClock.Instant>
@@ -63,6 +65,9 @@ final class DirectoryWatcher: Sendable {
         var one: UInt64 = 1
         _ = write(stopFD, &one, 8)
     }
+
+    /// Grows with every read of events.
+    var eventReads: Int { pending.reads.load(ordering: .acquiring) }
 
     /// The changes since the last call; a wake-up whose changes an earlier call
     /// took finds none.
@@ -117,6 +122,7 @@ private final class WatcherThread: @unchecked Sendable {
                     $0.files.formUnion(collected.files)
                     $0.everything = $0.everything || collected.everything
                 }
+                pending.reads.add(1, ordering: .releasing)
                 continuation.yield(.now)
             }
             if !watching && inotify_add_watch(inotifyFD, path, DirectoryWatcher.mask) >= 0 {

@@ -101,7 +101,7 @@ actor Reconciler {
         if let changes, changes.files.isEmpty, !changes.everything, !readBack, applied != nil { return }
         let clock = ContinuousClock()
         let started = clock.now
-        if let changes, !changes.everything, !readBack, applied != nil {
+        let decoded = if let changes, !changes.everything, !readBack, applied != nil {
             readFiles(named: changes.files)
         } else {
             readFiles()
@@ -138,6 +138,8 @@ actor Reconciler {
                 $0.ipcacheEntries = desired.ipcache.count
             }
             metrics.reconcileFinished(outcome: "success")
+            // Decoding many files leaves much freed heap behind; glibc keeps it unless asked.
+            if decoded >= Self.filesWorthTrimming { sluice_malloc_trim() }
             if let migration {
                 migration.finish(logger: logger)
                 self.migration = nil
@@ -182,33 +184,38 @@ actor Reconciler {
                             allowHostTraffic: configuration.allowHostTraffic)
     }
 
-    private func readFiles() {
+    static let filesWorthTrimming = 64
+
+    /// Returns how many files were decoded.
+    @discardableResult
+    private func readFiles() -> Int {
         if let problem = directory.securityProblem(directory.path) {
             logger.error("policy directory refused; what it enforced stays in force", metadata: ["error": "\(problem)"])
             status.update { $0.lastSyncError = problem }
-            return
+            return 0
         }
         let names: [String]
         do {
             names = try directory.manifestNames()
         } catch {
             logger.error("cannot list policy directory", metadata: ["dir": "\(configuration.policyDirectory)", "error": "\(error)"])
-            return
+            return 0
         }
-        load(names)
+        let decoded = load(names)
         let present = Set(names)
         store.retain(present)
         stamps = stamps.filter { present.contains($0.key) }
+        return decoded
     }
 
     /// Reads only the files the watcher named, and the refused ones (what they
     /// clashed with may be gone): a file gone is forgotten, any other is read
     /// as a full scan would.
-    private func readFiles(named names: Set<String>) {
+    private func readFiles(named names: Set<String>) -> Int {
         if let problem = directory.securityProblem(directory.path) {
             logger.error("policy directory refused; what it enforced stays in force", metadata: ["error": "\(problem)"])
             status.update { $0.lastSyncError = problem }
-            return
+            return 0
         }
         var present: [String] = []
         for name in names.union(store.refusedNames).sorted() {
@@ -219,13 +226,13 @@ actor Reconciler {
                 stamps[name] = nil
             }
         }
-        load(present)
+        return load(present)
     }
 
     /// Reads the files of `names` that changed since they were last read (or
     /// were refused), decodes them on every core and puts them in force in
     /// name order.
-    private func load(_ names: [String]) {
+    private func load(_ names: [String]) -> Int {
         var read: [(name: String, contents: String)] = []
         for name in names {
             // Unchanged and good: nothing to read (a read-back run forgets the stamps).
@@ -249,5 +256,6 @@ actor Reconciler {
                              metadata: ["file": "\(file.name)", "error": "\(error)"])
             }
         }
+        return read.count
     }
 }

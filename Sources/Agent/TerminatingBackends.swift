@@ -28,7 +28,7 @@ struct TerminatingBackends {
         }
         over = over.filter { terminating[$0] != nil }
         // Taking flows again: no longer draining.
-        for (membership, entry) in since where terminating[membership] == nil
+        for membership in since.keys where terminating[membership] == nil
             && planned.member(membership) != nil {
             since[membership] = nil
         }

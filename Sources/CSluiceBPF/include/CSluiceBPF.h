@@ -59,4 +59,7 @@ int sluice_enter_netns(const char *path);
 /* eventfd(2), absent from Glibc's Swift module. */
 int sluice_eventfd(unsigned int initval, int flags);
 
+/* malloc_trim(3), absent too: hands the heap a large load freed back to the system. */
+int sluice_malloc_trim(void);
+
 #endif
