@@ -11,6 +11,8 @@ struct NodePortPacket: Equatable {
     var payload: [UInt8] = Array("hello, nodeport".utf8)
     /// A UDP over IPv4 checksum of zero means "not computed"; such packets are built that way.
     var zeroUDPChecksum = false
+    /// TCP flags: a SYN unless told otherwise (0x10 is an ACK of an established connection).
+    var tcpFlags: UInt8 = 0x02
 
     var isV4: Bool { source.count == 4 }
     private var l3Length: Int { isV4 ? 20 : 40 }
@@ -41,7 +43,7 @@ struct NodePortPacket: Equatable {
         var l4: [UInt8] = [UInt8(sourcePort >> 8), UInt8(sourcePort & 0xff),
                            UInt8(destinationPort >> 8), UInt8(destinationPort & 0xff)]
         if proto == UInt8(IPPROTO_TCP) {
-            l4 += [0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0]
+            l4 += [0, 0, 0, 1, 0, 0, 0, 0, 0x50, tcpFlags, 0xff, 0xff, 0, 0, 0, 0]
         } else {
             l4 += [UInt8(l4Length >> 8), UInt8(l4Length & 0xff), 0, 0]
         }

@@ -82,7 +82,10 @@ struct NodePortTranslationTests {
         defer { lb.teardown() }
         try lb.addService(id: 5, frontend: "0.0.0.0", port: 30081, proto: IPPROTO_TCP, backends: [(1, "10.77.2.1", 8080)])
         let first = try NodePortPacket(from: "10.77.0.9", 41000, to: "10.77.1.1", 30081, proto: IPPROTO_TCP)
-        #expect(NodePortPacket.parse(try lb.fromNetwork.testRun(first.bytes).output).destination == [10, 77, 2, 1])
+        let reused = try NodePortPacket(from: "10.77.0.9", 41005, to: "10.77.1.1", 30081, proto: IPPROTO_TCP)
+        for packet in [first, reused] {
+            #expect(NodePortPacket.parse(try lb.fromNetwork.testRun(packet.bytes).output).destination == [10, 77, 2, 1])
+        }
 
         // Backend 1 drains: still a member, out of the table that now holds backend 2 only.
         try lb.setBackend(2, address: "10.77.2.2", port: 8080)
@@ -92,14 +95,19 @@ struct NodePortTranslationTests {
                               sluice_service_member_value(state: SLUICE_MEMBER_TERMINATING.rawValue, weight: 1))
         try lb.setTable(5, backendIDs: [2])
 
-        #expect(NodePortPacket.parse(try lb.fromNetwork.testRun(first.bytes).output).destination == [10, 77, 2, 1],
+        var established = first
+        established.tcpFlags = 0x10
+        #expect(NodePortPacket.parse(try lb.fromNetwork.testRun(established.bytes).output).destination == [10, 77, 2, 1],
                 "the established flow stays on its draining backend")
         let second = try NodePortPacket(from: "10.77.0.9", 41001, to: "10.77.1.1", 30081, proto: IPPROTO_TCP)
         #expect(NodePortPacket.parse(try lb.fromNetwork.testRun(second.bytes).output).destination == [10, 77, 2, 2])
+        // A SYN on a draining flow's tuple is a new connection from a reused port: it takes the new table.
+        #expect(NodePortPacket.parse(try lb.fromNetwork.testRun(reused.bytes).output).destination == [10, 77, 2, 2],
+                "a new connection on a reused tuple goes to a backend that takes new flows")
 
-        // Once backend 1 is no member at all (grace over, or removed), the flow moves.
+        // Once backend 1 is no member at all (grace over, or removed), the established flow moves.
         #expect(try lb.members.delete(sluice_service_member_key(service_id: 5, backend_id: 1)))
-        #expect(NodePortPacket.parse(try lb.fromNetwork.testRun(first.bytes).output).destination == [10, 77, 2, 2])
+        #expect(NodePortPacket.parse(try lb.fromNetwork.testRun(established.bytes).output).destination == [10, 77, 2, 2])
     }
 
     @Test func aServiceWithoutBackendsDropsAndCounts() throws {

@@ -46,7 +46,12 @@ struct sluice_np_packet {
 	__u32 l4_off;
 	__u32 csum_off;              /* the TCP or UDP checksum */
 	__u64 csum_flags;            /* UDP: a zero IPv4 checksum stays zero */
+	__u8 tcp_syn;                /* a SYN without ACK: a connection starts */
 };
+
+#define SLUICE_NP_TCP_FLAGS_OFF 13
+#define SLUICE_NP_TCP_SYN 0x02
+#define SLUICE_NP_TCP_ACK 0x10
 
 static __always_inline int __sluice_np_l4(struct sluice_np_packet *pkt, __u8 protocol, __u32 l4_off)
 {
@@ -103,6 +108,13 @@ static __always_inline int sluice_np_parse(struct __sk_buff *skb, struct sluice_
 		return 0;
 	pkt->tuple.sport = ports[0];
 	pkt->tuple.dport = ports[1];
+	if (pkt->tuple.protocol == IPPROTO_TCP) {
+		__u8 flags;
+
+		if (bpf_skb_load_bytes(skb, pkt->l4_off + SLUICE_NP_TCP_FLAGS_OFF, &flags, sizeof(flags)))
+			return 0;
+		pkt->tcp_syn = (flags & (SLUICE_NP_TCP_SYN | SLUICE_NP_TCP_ACK)) == SLUICE_NP_TCP_SYN;
+	}
 	return 1;
 }
 
@@ -183,12 +195,20 @@ static __always_inline const struct sluice_service_value *sluice_np_frontend(con
 	return sluice_service_lookup(&dst, tuple->protocol);
 }
 
-/* True while the backend still serves the service in any state: established flows stay on it. */
-static __always_inline int __sluice_np_member(__u32 service_id, __u32 backend_id)
+/*
+ * Whether a remembered flow keeps its backend: while the backend still
+ * serves the service in any state, established flows stay on it; a SYN on
+ * the flow's tuple starts a new connection (a client reusing its port), which
+ * stays only on a backend that takes new flows.
+ */
+static __always_inline int __sluice_np_keeps(const struct sluice_nat_value *flow, __u8 tcp_syn)
 {
-	struct sluice_service_member_key key = { .service_id = service_id, .backend_id = backend_id };
+	struct sluice_service_member_key key = { .service_id = flow->service_id, .backend_id = flow->backend_id };
+	const struct sluice_service_member_value *member = bpf_map_lookup_elem(&sluice_sbe_v1, &key);
 
-	return bpf_map_lookup_elem(&sluice_sbe_v1, &key) != 0;
+	if (!member)
+		return 0;
+	return !tcp_syn || member->state == SLUICE_MEMBER_ACTIVE;
 }
 
 /* Records both directions of a new translated flow. */
@@ -239,7 +259,7 @@ static __always_inline int sluice_np_pick(struct sluice_np_packet *pkt, struct s
 
 	pkt->tuple.direction = SLUICE_NAT_FORWARD;
 	flow = bpf_map_lookup_elem(&sluice_nat_v1, &pkt->tuple);
-	if (flow && __sluice_np_member(flow->service_id, flow->backend_id)) {
+	if (flow && __sluice_np_keeps(flow, pkt->tcp_syn)) {
 		flow->last_seen_ns = bpf_ktime_get_ns();
 		*backend = *flow;
 		return TC_ACT_OK;
