@@ -81,13 +81,20 @@ extension ServicePlanner {
             if let holder = planned.frontends[key], !ids.contains(holder.service_id) { return false }
             planned.frontends[key] = value
         }
-        for (id, frontend) in part.frontendNames { planned.frontendNames[id] = frontend }
-        for (id, value, ref) in part.backends {
-            planned.backends[id] = value
-            planned.backendNames[id] = ref
-        }
-        for (key, value) in part.members { planned.members[key] = value }
-        for (id, table) in part.tables { planned.tables[id] = table }
+        planned.insertEntries(of: part)
         return true
+    }
+}
+
+extension PlannedServices {
+    /// A part's names, backends, members and tables (frontends and node ports have owners to check).
+    mutating func insertEntries(of part: ServicePart) {
+        for (id, frontend) in part.frontendNames { frontendNames[id] = frontend }
+        for (id, value, ref) in part.backends {
+            backends[id] = value
+            backendNames[id] = ref
+        }
+        for (key, value) in part.members { members[key] = value }
+        for (id, table) in part.tables { tables[id] = table }
     }
 }

@@ -74,13 +74,7 @@ public enum ServicePlanner {
         var warned: Set<String> = []
         for kept in parts {
             let part = kept.part
-            for (id, frontend) in part.frontendNames { planned.frontendNames[id] = frontend }
-            for (id, value, ref) in part.backends {
-                planned.backends[id] = value
-                planned.backendNames[id] = ref
-            }
-            for (key, value) in part.members { planned.members[key] = value }
-            for (id, table) in part.tables { planned.tables[id] = table }
+            planned.insertEntries(of: part)
             for (backend, check) in part.healthChecks where planned.healthChecks[backend] == nil {
                 planned.healthChecks[backend] = check
             }

@@ -39,25 +39,27 @@ import Testing
         #expect(warm == cold)
     }
 
+    /// `base` with the file holding `old` edited to hold `new`, as the agent's store does it.
+    private func editing(_ base: Cluster, from old: String, to new: String) throws -> Cluster {
+        var edited = base
+        edited.remove(try decode(old))
+        edited.add(try decode(new))
+        return edited
+    }
+
     @Test func aPortEditReusesTheClassesAndAgrees() throws {
-        var first = Cluster(manifests: try decode(pods + allow("frontend", port: 80)))
-        let before = first
-        first.remove(try decode(allow("frontend", port: 80)))
-        first.add(try decode(allow("frontend", port: 81)))
-        expectReuseAgrees(first: before, next: first)
+        let base = Cluster(manifests: try decode(pods + allow("frontend", port: 80)))
+        expectReuseAgrees(first: base, next: try editing(base, from: allow("frontend", port: 80),
+                                                         to: allow("frontend", port: 81)))
     }
 
     @Test func aNewPeerOrAChangedPodComputesThemAgainAndAgrees() throws {
         let base = Cluster(manifests: try decode(pods + allow("frontend", port: 80)))
-        var newPeer = base
-        newPeer.remove(try decode(allow("frontend", port: 80)))
-        newPeer.add(try decode(allow("other", port: 80)))
-        expectReuseAgrees(first: base, next: newPeer)
+        expectReuseAgrees(first: base, next: try editing(base, from: allow("frontend", port: 80),
+                                                         to: allow("other", port: 80)))
 
-        var relabeled = base
-        relabeled.remove(try decode(pod("other", labels: ["app": "other"], ip: "10.0.0.30")))
-        relabeled.add(try decode(pod("other", labels: ["app": "frontend"], ip: "10.0.0.30")))
-        expectReuseAgrees(first: base, next: relabeled)
+        expectReuseAgrees(first: base, next: try editing(base, from: pod("other", labels: ["app": "other"], ip: "10.0.0.30"),
+                                                         to: pod("other", labels: ["app": "frontend"], ip: "10.0.0.30")))
     }
 
     @Test func unchangedInputsHitTheMemo() throws {
