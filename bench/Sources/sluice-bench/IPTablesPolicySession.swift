@@ -4,11 +4,11 @@ import TestSupport
 /// NetworkPolicy the iptables way: the servers' new connections walk a chain of N allow
 /// rules (the client's last) after an ESTABLISHED accept, loaded with one iptables-restore;
 /// a change rewrites the chain whole, as iptables policy controllers do.
-final class IPTablesPolicySession: SubjectSession {
-    private let context: SessionContext
+final class IPTablesPolicySession: RuleFileSession {
+    let context: SessionContext
     private let backend: IPTablesBackend
-    private let files: RuleFiles
-    private var paths: RenderedRules?
+    let files: RuleFiles
+    private(set) var paths: RenderedRules?
 
     init(_ context: SessionContext, backend: IPTablesBackend) throws {
         self.context = context
@@ -17,8 +17,6 @@ final class IPTablesPolicySession: SubjectSession {
     }
 
     var target: String { context.topology.directTarget }
-    var clientCgroup: TestCgroup? { nil }
-    var agentPID: pid_t? { nil }
 
     /// The chain holds only its drop: the servers start default-deny, as under Sluice.
     func prepare() throws {
@@ -33,31 +31,10 @@ final class IPTablesPolicySession: SubjectSession {
         _ = try runTimed([backend.restoreCommand, deny], in: topology.node, timeoutSeconds: context.plan.loadTimeoutSeconds)
     }
 
-    func load() throws -> CommandCost? {
-        try runTimed([backend.restoreCommand, try rendered().full], in: context.topology.node,
-                     timeoutSeconds: context.plan.loadTimeoutSeconds)
-    }
-
-    func appliedAfterLoad(since start: UInt64) throws -> Double? { nil }
-
     func verifyEnforcing() throws {
         try context.expectOtherPortBlocked()
     }
 
-    func setProbed(open: Bool) throws -> CommandCost? {
-        let paths = try rendered()
-        return try runTimed([backend.restoreCommand, "--noflush", paths.update(open: open)],
-                            in: context.topology.node, timeoutSeconds: context.plan.changeTimeoutSeconds)
-    }
-
-    var diagnostics: String { "" }
-
-    func tearDown() {
-        files.remove()
-    }
-
-    private func rendered() throws -> RenderedRules {
-        guard let paths else { throw BenchError.setup("rules were not rendered") }
-        return paths
-    }
+    func loadCommand(_ file: String) -> [String] { [backend.restoreCommand, file] }
+    func updateCommand(_ file: String) -> [String] { [backend.restoreCommand, "--noflush", file] }
 }

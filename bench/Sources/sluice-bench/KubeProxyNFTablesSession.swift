@@ -3,10 +3,10 @@ import TestSupport
 
 /// kube-proxy's nftables mode, as rules: N services loaded with one `nft -f` in the node
 /// namespace, one service's endpoint chains rewritten in one transaction on a change.
-final class KubeProxyNFTablesSession: SubjectSession {
-    private let context: SessionContext
-    private let files: RuleFiles
-    private var paths: RenderedRules?
+final class KubeProxyNFTablesSession: RuleFileSession {
+    let context: SessionContext
+    let files: RuleFiles
+    private(set) var paths: RenderedRules?
 
     init(_ context: SessionContext) throws {
         self.context = context
@@ -17,9 +17,6 @@ final class KubeProxyNFTablesSession: SubjectSession {
         "\(ScaleAddressing.clusterIP(ScaleAddressing.probedIndex(scale: context.scale))):\(ScaleAddressing.servicePort)"
     }
 
-    var clientCgroup: TestCgroup? { nil }
-    var agentPID: pid_t? { nil }
-
     func prepare() throws {
         let rules = KubeProxyNFTablesRules(scale: context.scale, probedBackends: context.topology.servers.map(\.ipv4))
         paths = RenderedRules(
@@ -28,29 +25,9 @@ final class KubeProxyNFTablesSession: SubjectSession {
             blocked: try files.write("blocked.nft", rules.probedUpdate(open: false)))
     }
 
-    func load() throws -> CommandCost? {
-        try runTimed(["nft", "-f", try rendered().full], in: context.topology.node,
-                     timeoutSeconds: context.plan.loadTimeoutSeconds)
-    }
-
-    func appliedAfterLoad(since start: UInt64) throws -> Double? { nil }
-
     func verifyEnforcing() throws {}
 
-    func setProbed(open: Bool) throws -> CommandCost? {
-        let paths = try rendered()
-        return try runTimed(["nft", "-f", paths.update(open: open)], in: context.topology.node,
-                            timeoutSeconds: context.plan.changeTimeoutSeconds)
-    }
-
-    var diagnostics: String { "" }
-
-    func tearDown() {
-        files.remove()
-    }
-
-    private func rendered() throws -> RenderedRules {
-        guard let paths else { throw BenchError.setup("rules were not rendered") }
-        return paths
-    }
+    func loadCommand(_ file: String) -> [String] { ["nft", "-f", file] }
+    /// One transaction rewriting the service's endpoint chains.
+    func updateCommand(_ file: String) -> [String] { ["nft", "-f", file] }
 }
