@@ -197,6 +197,7 @@ struct MarkdownReport {
         let serviceLoad = socketLB?.controlPlane?.loadSeconds
         let policyLoad = policy?.controlPlane?.loadSeconds
         let rss = sluice?.controlPlane?.agent?.peakRSSMiB
+        let throughService = ServiceTranslationCost(scale)
         let rows: [(String, String, String)] = [
             ("connection rate ≥ 0.9× baseline", baselineRatio.map { String(format: "%.2f× ", $0) + "(\(sluiceName))" } ?? "—",
              verdict(baselineRatio.map { $0 >= 0.9 })),
@@ -208,6 +209,9 @@ struct MarkdownReport {
              verdict(throughput.map { $0 >= 0.95 })),
             ("one-file change enforced, p99 < 50 ms", changeP99.map { String(format: "%.1f ms (policies)", $0) } ?? "—",
              verdict(changeP99.map { $0 < 50 })),
+            ("#4 connection setup through the service vs straight to the backend, same agent",
+             throughService?.connectionSetupCell ?? "needs Sluice services", verdict(throughService?.connectionSetupMet)),
+            ("(#4) the same pair, other workloads", throughService?.otherWorkloadsCell ?? "—", "for information"),
             ("N services load < 2 s", serviceLoad.map { String(format: "%.2f s", $0) } ?? "needs Sluice services",
              verdict(serviceLoad.map { $0 < 2 })),
             ("(policy) N policies load", policyLoad.map { String(format: "%.2f s", $0) } ?? "—", "for information"),
@@ -263,6 +267,10 @@ struct MarkdownReport {
           arriving node-port packets, reverse-NATs replies); N services, the last min(N, 2,768) of type NodePort
           (the node port range holds 2,768), the probed one last; the client connects to the node's address on the
           probed node port.
+        - Sluice socket LB, same agent straight to the backend: in the socket-LB session, with the same N services
+          loaded and the client in the same cgroup, the workloads also connect to a server pod (a backend of the
+          probed service) on the served port, alternately with the cluster IP (each workload to one then the other,
+          the order swapped every repetition). Issue #4's target compares the two repetition by repetition.
         - Load generator `sluice-loadgen` (C): crr = connect, 64-byte request, 64-byte response, server closes,
           one connection after another; rr = 64-byte round trips on one connection; bulk = one stream, counted by
           the server. CPU/conn = client + server CPU time (scheduler runtime, which on this kernel includes the

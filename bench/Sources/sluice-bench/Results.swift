@@ -71,6 +71,9 @@ struct SubjectResult: Codable, Sendable {
     /// Why unavailable, or what failed.
     var note: String?
     var controlPlane: ControlPlaneResult?
+    /// The row this one was measured alternately with, on the same loaded system (a service
+    /// row's, for its straight-to-the-backend companion): their samples pair by index.
+    var pairedWith: String?
     var samples: [WorkloadSample]
 }
 

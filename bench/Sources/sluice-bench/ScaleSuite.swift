@@ -15,11 +15,11 @@ struct ScaleSuite {
         let wanted = [Subject.Baseline.pod] + (subjects.contains { $0.baseline == .external } ? [.external] : [])
         return plan.scales.map { scale in
             say("N = \(scale)")
-            var baselines = wanted.map { measure(SubjectCatalog.baseline($0), scale: scale) }
-            let results = subjects.map { measure($0, scale: scale) }
+            var baselines = wanted.map { measureBaseline($0, scale: scale) }
+            let results = subjects.flatMap { measure($0, scale: scale) }
             if plan.baselineAtEnd {
                 for index in baselines.indices where baselines[index].status == .measured {
-                    let again = measure(SubjectCatalog.baseline(wanted[index]), scale: scale)
+                    let again = measureBaseline(wanted[index], scale: scale)
                     if again.status == .measured {
                         baselines[index].samples += again.samples
                     } else {
@@ -33,15 +33,22 @@ struct ScaleSuite {
         }
     }
 
-    private func measure(_ subject: Subject, scale: Int) -> SubjectResult {
+    private func measureBaseline(_ which: Subject.Baseline, scale: Int) -> SubjectResult {
+        // A baseline has no session, hence no companion row: its one result.
+        measure(SubjectCatalog.baseline(which), scale: scale)[0]
+    }
+
+    /// The subject's row, then its companion's when one was measured.
+    private func measure(_ subject: Subject, scale: Int) -> [SubjectResult] {
         var result = SubjectResult(id: subject.id, title: subject.title, kind: subject.kind,
                                    baseline: subject.kind == .baseline ? nil : subject.baseline, status: .measured,
                                    samples: [])
+        var companion: SubjectResult?
         if let reason = subject.unavailableReason {
             result.status = .unavailable
             result.note = reason
             say("  \(subject.id): \(reason)")
-            return result
+            return [result]
         }
         let started = monotonicNanoseconds()
         do {
@@ -52,7 +59,12 @@ struct ScaleSuite {
             if let makeSession = subject.makeSession {
                 let session = try makeSession(context)
                 defer { session.tearDown() }
-                (result.controlPlane, result.samples) = try SubjectRun(context: context, session: session).run()
+                let measured = try SubjectRun(context: context, session: session).run()
+                (result.controlPlane, result.samples) = (measured.controlPlane, measured.samples)
+                if let row = subject.straightToBackend, let backendSamples = measured.backendSamples {
+                    companion = SubjectResult(id: row.id, title: row.title, kind: subject.kind, baseline: subject.baseline,
+                                              status: .measured, pairedWith: subject.id, samples: backendSamples)
+                }
             } else if subject.baseline == .external {
                 let external = try topology.externalClient()
                 result.samples = try WorkloadRunner(context: context).run(target: topology.directTarget, cgroup: nil,
@@ -66,6 +78,9 @@ struct ScaleSuite {
         }
         let seconds = Double(monotonicNanoseconds() - started) / 1e9
         say("  \(subject.id): \(ProgressLine(result)) (\(String(format: "%.1f", seconds)) s)")
-        return result
+        if let companion {
+            say("  \(companion.id): \(ProgressLine(companion))")
+        }
+        return [result] + (companion.map { [$0] } ?? [])
     }
 }

@@ -17,6 +17,11 @@ final class SluiceServiceSession: SluiceAgentSession {
         "\(ScaleAddressing.clusterIP(ScaleAddressing.probedIndex(scale: context.scale))):\(ScaleAddressing.servicePort)"
     }
 
+    /// A backend of the probed service, on the port its cluster IP's port translates to.
+    /// Connecting there from the same cgroup still runs the socket load balancer's hook,
+    /// which finds no service and leaves the address alone.
+    var backendTarget: String? { context.topology.directTarget }
+
     var clientCgroup: TestCgroup? { agent?.cgroup }
 
     func prepare() throws {

@@ -73,6 +73,15 @@ enum WorkloadMetric: CaseIterable, Sendable {
         Spread(samples.map(value))
     }
 
+    /// Repetition by repetition, `samples` ÷ `reference`, for two rows measured alternately
+    /// (`SubjectResult.pairedWith`); nil unless they pair up one to one.
+    func pairedRatio(_ samples: [WorkloadSample], to reference: [WorkloadSample]) -> Spread? {
+        guard samples.count == reference.count else { return nil }
+        let pairs = zip(samples.map(value), reference.map(value))
+        guard pairs.allSatisfy({ $0.1 > 0 }) else { return nil }
+        return Spread(pairs.map { $0 / $1 })
+    }
+
     /// An absolute value with its unit.
     func format(_ value: Double) -> String {
         switch self {

@@ -15,10 +15,20 @@ struct Subject: Sendable {
         case pod, external
     }
 
+    /// A second row measured on the same loaded system, alternately with this one.
+    struct Companion: Sendable {
+        let id: String
+        let title: String
+    }
+
     let id: String
     let title: String
     let kind: Kind
     var baseline: Baseline = .pod
+    /// For a service row whose session names a `backendTarget`: the row of the same agent and
+    /// client with the client connecting straight to the backend, so the ratio between the two
+    /// is what the service translation costs, without the pod datapath both share.
+    var straightToBackend: Companion?
     /// Why the subject cannot run in this build, if it cannot.
     let unavailableReason: String?
     /// Nil for the baseline, which has nothing to load or change.
@@ -50,6 +60,8 @@ enum SubjectCatalog {
             Subject(id: "iptables-policy-legacy", title: "iptables (legacy) policy chain, N rules", kind: .policy,
                     unavailableReason: nil, makeSession: { try IPTablesPolicySession($0, backend: .legacy) }),
             Subject(id: "sluice-socket-lb", title: "Sluice services, socket LB", kind: .service,
+                    straightToBackend: Subject.Companion(id: "sluice-socket-lb-backend",
+                                                         title: "Sluice services, socket LB: same agent, straight to the backend"),
                     unavailableReason: socketLB, makeSession: { SluiceServiceSession($0) }),
             Subject(id: "sluice-per-packet-lb", title: "Sluice services, per-packet path (NodePort, external client)",
                     kind: .service, baseline: .external, unavailableReason: nodePort,

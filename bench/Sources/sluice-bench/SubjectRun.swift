@@ -8,8 +8,17 @@ struct SubjectRun {
     let context: SessionContext
     let session: SubjectSession
 
+    /// What one subject at one scale measured.
+    struct Measurement {
+        var controlPlane: ControlPlaneResult
+        var samples: [WorkloadSample]
+        /// The same workloads straight to the session's `backendTarget`, interleaved with
+        /// `samples` (pairing with them by index); nil when it names none.
+        var backendSamples: [WorkloadSample]?
+    }
+
     /// Failures carry the session's diagnostics (the agent's log), gone once it is torn down.
-    func run() throws -> (ControlPlaneResult, [WorkloadSample]) {
+    func run() throws -> Measurement {
         do {
             return try measure()
         } catch {
@@ -21,7 +30,7 @@ struct SubjectRun {
 
     private var plan: BenchPlan { context.plan }
 
-    private func measure() throws -> (ControlPlaneResult, [WorkloadSample]) {
+    private func measure() throws -> Measurement {
         try session.prepare()
         let pid = session.agentPID
         let cpuBeforeLoad = pid.flatMap(ProcessStats.cpuNanoseconds)
@@ -43,7 +52,7 @@ struct SubjectRun {
         }
         let cpuAfterLoad = pid.flatMap(ProcessStats.cpuNanoseconds)
         let rssAfterLoad = pid.flatMap { ProcessStats.memoryKiB($0, field: "VmRSS") }
-        let samples = try workloads(pausing: pid)
+        let (samples, backendSamples) = try workloads(pausing: pid)
 
         let cpuBeforeChanges = try changes(into: &result, agent: pid)
         if let pid {
@@ -51,18 +60,21 @@ struct SubjectRun {
                                       rssAfterLoad: rssAfterLoad, cpuBeforeChanges: cpuBeforeChanges,
                                       changes: result.changeMilliseconds.count)
         }
-        return (result, samples)
+        return Measurement(controlPlane: result, samples: samples, backendSamples: backendSamples)
     }
 
     /// The workloads, with the agent (if any) paused by SIGSTOP meanwhile: its pinned maps
     /// and attached programs keep enforcing, so what runs is the datapath alone, as in the
     /// kube-proxy rows, where no controller runs either. Its periodic resync would otherwise
-    /// land in some repetitions and not others.
-    private func workloads(pausing agent: pid_t?) throws -> [WorkloadSample] {
+    /// land in some repetitions and not others. With a backend target, the same workloads go
+    /// there too, alternately with the target's.
+    private func workloads(pausing agent: pid_t?) throws -> ([WorkloadSample], backend: [WorkloadSample]?) {
         if let agent { kill(agent, SIGSTOP) }
         defer { if let agent { kill(agent, SIGCONT) } }
-        return try WorkloadRunner(context: context).run(target: session.target, cgroup: session.clientCgroup,
-                                                        from: session.clientNamespace)
+        let targets = [session.target] + (session.backendTarget.map { [$0] } ?? [])
+        let samples = try WorkloadRunner(context: context).run(targets: targets, cgroup: session.clientCgroup,
+                                                               from: session.clientNamespace)
+        return (samples[0], samples.count > 1 ? samples[1] : nil)
     }
 
     /// Alternately blocks and reopens the probed path, one object rewritten each time, until

@@ -7,6 +7,10 @@ import TestSupport
 protocol SubjectSession: AnyObject {
     /// Where the client's workloads and the change watcher connect.
     var target: String { get }
+    /// Where `target` translates to (a backend of the probed service), for the subject's
+    /// `straightToBackend` row: the same workloads on the same loaded system without the
+    /// translation. Nil for subjects that have no such row.
+    var backendTarget: String? { get }
     /// The cgroup the client runs in (the socket load balancer's), if any.
     var clientCgroup: TestCgroup? { get }
     /// Where the client's workloads and watchers run when not in the client pod: the external
@@ -34,6 +38,7 @@ protocol SubjectSession: AnyObject {
 
 extension SubjectSession {
     var clientNamespace: (any InNetworkNamespace)? { nil }
+    var backendTarget: String? { nil }
 }
 
 /// What a rule-loading command cost: wall time and its own CPU (user + system, which
