@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .target(
@@ -25,11 +26,15 @@ let package = Package(
         ),
         .target(name: "BPF", dependencies: ["CSluiceBPF"]),
         .target(name: "Model", dependencies: ["Yams"]),
-        .target(name: "Planner", dependencies: ["Model", "CSluiceBPF"]),
+        .target(
+            name: "Planner",
+            dependencies: ["Model", "CSluiceBPF", .product(name: "HashTreeCollections", package: "swift-collections")]
+        ),
         .target(
             name: "Agent",
             dependencies: [
                 "BPF", "Model", "Planner", "CSluiceBPF", "CNI",
+                .product(name: "HashTreeCollections", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -13,7 +13,8 @@ struct BackendHealth {
     private var records: [BackendRef: Record] = [:]
     private(set) var checks: [BackendRef: HealthCheck] = [:]
 
-    var unhealthy: Set<BackendRef> { Set(records.filter { !$0.value.healthy }.keys) }
+    /// Kept with the records, so reading it costs nothing however many backends are probed.
+    private(set) var unhealthy: Set<BackendRef> = []
 
     func isHealthy(_ backend: BackendRef) -> Bool { records[backend]?.healthy ?? true }
 
@@ -21,6 +22,7 @@ struct BackendHealth {
     mutating func track(_ checks: [BackendRef: HealthCheck], now: ContinuousClock.Instant = .now) {
         self.checks = checks
         records = records.filter { checks[$0.key] != nil }
+        unhealthy = unhealthy.filter { checks[$0] != nil }
         for backend in checks.keys where records[backend] == nil {
             records[backend] = Record(nextDue: now)
         }
@@ -49,6 +51,7 @@ struct BackendHealth {
                     record.healthy = passed
                     record.streak = 0
                     changed = true
+                    if passed { unhealthy.remove(backend) } else { unhealthy.insert(backend) }
                 }
             }
             records[backend] = record

@@ -21,8 +21,8 @@ struct ManifestStore {
     /// Every object in force, kept up to date file by file: a change costs
     /// the objects of the changed file, not those of every file.
     private(set) var cluster = Cluster()
-    /// Kinds of the objects added, changed or removed since the last `takeChangedKinds()`.
-    private var changedKinds: Set<String> = []
+    /// What services may have seen change since the last `takeServiceChanges()`.
+    private var serviceChanges = ServiceChanges()
 
     /// Decodes `contents` of `name` unless unchanged and good. Returns a new
     /// error, if any, in which case the file's previous manifests stay. A
@@ -72,7 +72,7 @@ struct ManifestStore {
             index(name, removing: files[name]?.manifests ?? [], adding: manifests)
             cluster.remove(files[name]?.manifests ?? [])
             cluster.add(manifests)
-            changedKinds.formUnion((files[name]?.manifests ?? []).map(\.kind) + manifests.map(\.kind))
+            for manifest in (files[name]?.manifests ?? []) + manifests { serviceChanges.note(manifest) }
             files[name] = Entry(contents: contents, manifests: manifests,
                                 generation: (files[name]?.generation ?? 0) + 1, error: nil)
             return nil
@@ -145,16 +145,16 @@ struct ManifestStore {
         guard let entry = files.removeValue(forKey: name) else { return }
         index(name, removing: entry.manifests, adding: [])
         cluster.remove(entry.manifests)
-        changedKinds.formUnion(entry.manifests.map(\.kind))
+        for manifest in entry.manifests { serviceChanges.note(manifest) }
     }
 
     mutating func retain(_ names: Set<String>) {
         for name in files.keys where !names.contains(name) { forget(name) }
     }
 
-    mutating func takeChangedKinds() -> Set<String> {
-        defer { changedKinds = [] }
-        return changedKinds
+    mutating func takeServiceChanges() -> ServiceChanges {
+        defer { serviceChanges = ServiceChanges() }
+        return serviceChanges
     }
 
     /// Every manifest in force, in file order then document order.

@@ -1,3 +1,16 @@
+import HashTreeCollections
+
+/// A map's contents as the agent holds them: a Dictionary, or a TreeDictionary where plans
+/// share their entries.
+protocol MapContents<Key, Value>: Sequence where Element == (key: Key, value: Value) {
+    associatedtype Key: Hashable
+    associatedtype Value
+    subscript(key: Key) -> Value? { get }
+}
+
+extension Dictionary: MapContents {}
+extension TreeDictionary: MapContents {}
+
 /// What must change in a map to turn `current` into `desired`.
 struct MapDiff<Key: Hashable, Value: Equatable> {
     var upserts: [(key: Key, value: Value)] = []
@@ -5,13 +18,28 @@ struct MapDiff<Key: Hashable, Value: Equatable> {
     /// Upserts of keys `current` lacks: what the map must find room for.
     var newKeys = 0
 
-    init(desired: [Key: Value], current: [Key: Value]) {
+    init(desired: some MapContents<Key, Value>, current: some MapContents<Key, Value>) {
         for (key, value) in desired where current[key] != value {
             upserts.append((key, value))
             if current[key] == nil { newKeys += 1 }
         }
-        for key in current.keys where desired[key] == nil {
+        for (key, _) in current where desired[key] == nil {
             deletes.append(key)
+        }
+    }
+
+    /// The difference at `keys` only, for callers that know no other key differs.
+    init(desired: some MapContents<Key, Value>, current: some MapContents<Key, Value>, keys: some Sequence<Key>) {
+        for key in keys {
+            let wanted = desired[key]
+            let held = current[key]
+            guard wanted != held else { continue }
+            if let wanted {
+                upserts.append((key, wanted))
+                if held == nil { newKeys += 1 }
+            } else {
+                deletes.append(key)
+            }
         }
     }
 

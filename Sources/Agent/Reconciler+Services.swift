@@ -4,8 +4,9 @@ import Planner
 /// The service load balancer's part of a sync, and its health probes, which run between
 /// syncs and write their effect at once.
 extension Reconciler {
-    func syncServices(_ planned: PlannedServices, readBack: Bool) throws(BPFError) {
-        try services.sync(planned, readBack: readBack)
+    /// Returns whether any service entry was written.
+    func syncServices(_ planned: PlannedServices, readBack: Bool) throws(BPFError) -> Bool {
+        let wrote = try services.sync(planned, readBack: readBack)
         if services.prober == nil {
             services.prober = Task { [weak self] in
                 while !Task.isCancelled {
@@ -14,6 +15,7 @@ extension Reconciler {
                 }
             }
         }
+        return wrote
     }
 
     /// Probes the backends that are due, applies the results, and says how long to wait.

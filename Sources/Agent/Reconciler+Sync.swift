@@ -59,8 +59,7 @@ extension Reconciler {
             enforcedInterfaces = Dictionary(endpointEntries.pods.map { ifindex, pod in
                 (pod.description, NetworkInterface.name(of: Int32(bitPattern: ifindex)) ?? "ifindex \(ifindex)")
             }, uniquingKeysWith: { first, _ in first })
-            lastSyncChangedServices = services.lastPlanned != desired.services
-            try syncServices(desired.services, readBack: applied == nil)
+            lastSyncChangedServices = try syncServices(desired.services, readBack: applied == nil)
             let wasReadBack = applied == nil
             applied = AppliedMaps(policy: desired.policy, ipcache: desired.ipcache, endpoints: endpointEntries.values)
             if changed || wasReadBack {

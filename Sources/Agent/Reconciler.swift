@@ -110,10 +110,10 @@ actor Reconciler {
         let cluster = mergingCNIEndpoints(store.cluster)
         let node = nodeSettings()
         let built = clock.now
-        let services = reusableServicePlan(cluster: cluster, changedKinds: store.takeChangedKinds())
-        var desired = Planner.plan(cluster, node: node, allocations: &allocations, services: services)
+        let changes = serviceChanges(in: cluster, noted: store.takeServiceChanges())
+        var desired = Planner.plan(cluster, node: node, allocations: &allocations, serviceChanges: changes)
         if applied == nil && adoptKernelEndpointIDs(desired) {
-            desired = Planner.plan(cluster, node: node, allocations: &allocations, services: services)
+            desired = Planner.plan(cluster, node: node, allocations: &allocations, serviceChanges: ServiceChanges())
         }
         let planned = clock.now
         do {
@@ -160,16 +160,18 @@ actor Reconciler {
         }
     }
 
-    /// The last plan's services when nothing they depend on changed: a policy
-    /// edit then costs nothing per service. A read-back run plans everything.
-    private func reusableServicePlan(cluster: Cluster, changedKinds: Set<String>) -> PlannedServices? {
-        let snapshot = status.snapshot
-        guard applied != nil, let last = snapshot.plan, let lastCluster = snapshot.cluster,
-              changedKinds.isDisjoint(with: ["Pod", "Service", "EndpointSlice"]),
-              // CNI registrations change pods outside the files.
-              cniEndpoints == nil || lastCluster.pods == cluster.pods
-        else { return nil }
-        return last.services
+    /// What changed for services since the last plan, so a policy edit costs nothing per
+    /// service and a service edit costs that service; nil on a read-back run, which looks at
+    /// every service.
+    private func serviceChanges(in cluster: Cluster, noted: ServiceChanges) -> ServiceChanges? {
+        guard applied != nil else { return nil }
+        var changes = noted
+        // CNI registrations change pods outside the files.
+        if cniEndpoints != nil {
+            guard let last = status.snapshot.cluster else { return nil }
+            changes.notePods(from: last.pods, to: cluster.pods)
+        }
+        return changes
     }
 
     /// The node's name and its own addresses, read now: addresses can come and go.

@@ -1,5 +1,6 @@
 import BPF
 import CSluiceBPF
+import HashTreeCollections
 import Planner
 import Prometheus
 import Synchronization
@@ -12,8 +13,8 @@ final class ServiceMetrics: Sendable {
     private let counters = CounterMirror<String>()
 
     private struct Names {
-        var frontends: [UInt32: FrontendRef] = [:]
-        var backends: [UInt32: BackendRef] = [:]
+        var frontends: TreeDictionary<UInt32, FrontendRef> = [:]
+        var backends: TreeDictionary<UInt32, BackendRef> = [:]
         /// Service id -> members in each state.
         var states: [UInt32: StateCounts] = [:]
         /// Probed backends and whether their probes pass.
@@ -39,27 +40,39 @@ final class ServiceMetrics: Sendable {
             }
         }
 
-        mutating func count(_ state: UInt32) {
+        mutating func count(_ state: UInt32, by step: Int = 1) {
             switch state {
-            case SLUICE_MEMBER_ACTIVE.rawValue: active += 1
-            case SLUICE_MEMBER_TERMINATING.rawValue: terminating += 1
-            case SLUICE_MEMBER_UNHEALTHY.rawValue: unhealthy += 1
+            case SLUICE_MEMBER_ACTIVE.rawValue: active += step
+            case SLUICE_MEMBER_TERMINATING.rawValue: terminating += step
+            case SLUICE_MEMBER_UNHEALTHY.rawValue: unhealthy += step
             default: break
             }
         }
     }
 
-    func update(_ planned: PlannedServices, probed: Set<BackendRef>, unhealthy: Set<BackendRef>) {
-        var states: [UInt32: StateCounts] = [:]
-        states.reserveCapacity(planned.frontendNames.count)
-        for (key, member) in planned.members {
-            states[key.service_id, default: StateCounts()].count(member.state)
-        }
-        names.withLock {
-            $0.frontends = planned.frontendNames
-            $0.backends = planned.backendNames
-            $0.states = states
-            $0.healthy = Dictionary(uniqueKeysWithValues: probed.map { ($0, !unhealthy.contains($0)) })
+    /// Names and member states as of `planned`. With `touched` (the entries that may differ
+    /// from `previous`, the plan of the last update), only the members at its keys are
+    /// counted again, and health only when the checks may have changed.
+    func update(_ planned: PlannedServices, previous: PlannedServices, touched: ServiceDelta?,
+                probed: [BackendRef: HealthCheck], unhealthy: Set<BackendRef>) {
+        names.withLock { names in
+            names.frontends = planned.frontendNames
+            names.backends = planned.backendNames
+            if let touched {
+                for key in touched.members {
+                    if let old = previous.members[key] { names.states[key.service_id, default: StateCounts()].count(old.state, by: -1) }
+                    if let new = planned.members[key] { names.states[key.service_id, default: StateCounts()].count(new.state) }
+                }
+            } else {
+                var states: [UInt32: StateCounts] = [:]
+                states.reserveCapacity(planned.frontendNames.count)
+                for (key, member) in planned.members { states[key.service_id, default: StateCounts()].count(member.state) }
+                names.states = states
+            }
+            if touched?.healthChecks ?? true {
+                names.healthy = probed.mapValues { _ in true }
+                for backend in unhealthy where names.healthy[backend] != nil { names.healthy[backend] = false }
+            }
         }
     }
 

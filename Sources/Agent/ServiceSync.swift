@@ -33,6 +33,10 @@ final class ServiceSync {
     var terminating: TerminatingBackends
     /// The last plan after health and draining, which draining compares the next one with.
     private var lastDrained: PlannedServices?
+    /// The backends found failing at the last sync: when they change, every table is compared.
+    private var lastUnhealthy: Set<BackendRef> = []
+    /// The entries draining held or dropped at the last sync.
+    private var lastDrainedEntries = ServiceDelta(base: 0)
 
     /// A table in the kernel whose members are unknown: no plan has a table without members,
     /// so it differs from every planned one.
@@ -67,13 +71,25 @@ final class ServiceSync {
         }
     }
 
-    /// Makes the maps hold `planned`; `readBack` diffs against the kernel instead of the last write.
-    func sync(_ plan: PlannedServices, readBack: Bool) throws(BPFError) {
+    /// Makes the maps hold `plan`; `readBack` diffs against the kernel instead of the last
+    /// write. Between read-backs, a plan made from the last one synced is written where its
+    /// delta says it may differ, and nowhere else. Returns whether any entry was written.
+    @discardableResult
+    func sync(_ plan: PlannedServices, readBack: Bool) throws(BPFError) -> Bool {
+        let previous = lastPlanned
         lastPlanned = plan
-        health.track(plan.healthChecks)
-        let healthy = ServicePlanner.applyingHealth(plan, unhealthy: health.unhealthy)
-        let drain = terminating.update(planned: healthy, previous: lastDrained, now: .now)
+        if plan.generation != previous?.generation, plan.delta?.healthChecks ?? true { health.track(plan.healthChecks) }
+        let unhealthy = health.unhealthy
+        var touched = readBack || applied == nil || unhealthy != lastUnhealthy ? nil : Self.delta(of: plan, since: previous)
+        lastUnhealthy = unhealthy
+        let healthy = ServicePlanner.applyingHealth(plan, unhealthy: unhealthy)
+        let drain = terminating.update(planned: healthy, previous: lastDrained, touched: touched, now: .now)
         let planned = ServicePlanner.applyingDrain(healthy, keep: drain.keep, expired: drain.expired)
+        // What draining held or dropped, now or at the last sync, changes outside the plan's delta.
+        let drained = ServicePlanner.drainedEntries(healthy, keep: drain.keep, expired: drain.expired)
+        touched?.formUnion(drained)
+        touched?.formUnion(lastDrainedEntries)
+        lastDrainedEntries = drained
         lastDrained = planned
         // Cleared until the end: a sync that fails half-way is followed by a read-back.
         let lastWrite = applied
@@ -83,32 +99,37 @@ final class ServiceSync {
         for warning in planned.warnings where !(current.services.warnings.contains(warning)) {
             logger.warning("service plan", metadata: ["problem": "\(warning)"])
         }
-        let backends = MapDiff(desired: planned.backends, current: current.services.backends)
-        let members = MapDiff(desired: planned.members, current: current.services.members)
-        let frontends = MapDiff(desired: planned.frontends, current: current.services.frontends)
+        let backends = touched.map { MapDiff(desired: planned.backends, current: current.services.backends, keys: $0.backends) }
+            ?? MapDiff(desired: planned.backends, current: current.services.backends)
+        let members = touched.map { MapDiff(desired: planned.members, current: current.services.members, keys: $0.members) }
+            ?? MapDiff(desired: planned.members, current: current.services.members)
+        let frontends = touched.map { MapDiff(desired: planned.frontends, current: current.services.frontends, keys: $0.frontends) }
+            ?? MapDiff(desired: planned.frontends, current: current.services.frontends)
 
         for (id, value) in backends.upserts {
             if current.services.backends[id] == nil { try maps.backendMetrics.update(id, allCPUs: zeroed()) }
             try maps.backends.update(id, value)
         }
         for (key, value) in members.upserts { try maps.members.update(key, value) }
-        var tableMapIDs = current.tableMapIDs.filter { planned.tables[$0.key] != nil }
         // Tables compare by their members: an unchanged service costs one comparison.
-        let changedTables = planned.tables.filter { current.services.tables[$0.key] != $0.value }
-            .map { (id: $0.key, table: $0.value) }.sorted { $0.id < $1.id }
+        let tableIDs = touched.map { Array($0.tables) } ?? Array(Set(planned.tables.keys).union(current.services.tables.keys))
+        let changedTables = tableIDs.compactMap { id in
+            planned.tables[id].flatMap { $0 == current.services.tables[id] ? nil : (id: id, table: $0) }
+        }.sorted { $0.id < $1.id }
+        var stale = Set(tableIDs.filter { planned.tables[$0] == nil && current.services.tables[$0] != nil })
+        var tableMapIDs = current.tableMapIDs
+        for id in stale { tableMapIDs[id] = nil }
         tableMapIDs.merge(try writeTables(changedTables)) { _, new in new }
-        let tablesWritten = changedTables.count
-        let knownIDs = Set(current.services.frontends.values.map(\.service_id))
+        let knownIDs: Set<UInt32> = touched == nil ? Set(current.services.frontends.values.map(\.service_id)) : []
         for (key, value) in frontends.upserts {
             // A reused service id starts its counters from zero.
-            if !knownIDs.contains(value.service_id) {
-                try maps.serviceMetrics.update(value.service_id, allCPUs: zeroed())
-            }
+            let known = touched == nil ? knownIDs.contains(value.service_id)
+                : current.services.frontendNames[value.service_id] != nil
+            if !known { try maps.serviceMetrics.update(value.service_id, allCPUs: zeroed()) }
             try maps.frontends.update(key, value)
         }
 
         for key in frontends.deletes { try maps.frontends.delete(key) }
-        var stale = Set(current.services.tables.keys).subtracting(planned.tables.keys)
         if let unclaimed = unclaimedTableSlots {
             stale.formUnion(unclaimed.subtracting(planned.tables.keys))
             unclaimedTableSlots = nil
@@ -117,15 +138,26 @@ final class ServiceSync {
         for key in members.deletes { try maps.members.delete(key) }
         for id in backends.deletes { try maps.backends.delete(id) }
 
-        metrics.update(planned, probed: Set(plan.healthChecks.keys), unhealthy: health.unhealthy)
+        metrics.update(planned, previous: current.services, touched: touched, probed: plan.healthChecks, unhealthy: unhealthy)
         applied = Applied(services: planned, tableMapIDs: tableMapIDs)
-        if !(frontends.isEmpty && members.isEmpty && backends.isEmpty && tablesWritten == 0 && stale.isEmpty) {
+        let wrote = !(frontends.isEmpty && members.isEmpty && backends.isEmpty && changedTables.isEmpty && stale.isEmpty)
+        if wrote {
             logger.info("service maps synced", metadata: [
                 "frontends": "+\(frontends.upserts.count) -\(frontends.deletes.count)",
                 "backends": "+\(backends.upserts.count) -\(backends.deletes.count)",
                 "members": "+\(members.upserts.count) -\(members.deletes.count)",
-                "tables": "+\(tablesWritten) -\(stale.count)"])
+                "tables": "+\(changedTables.count) -\(stale.count)"])
         }
+        return wrote
+    }
+
+    /// What may differ between `plan` and the plan synced before it: nothing when it is the
+    /// same plan, its delta when it was made from that one; nil when unknown.
+    private static func delta(of plan: PlannedServices, since previous: PlannedServices?) -> ServiceDelta? {
+        guard let previous else { return nil }
+        if plan.generation == previous.generation { return ServiceDelta(base: previous.generation) }
+        guard let delta = plan.delta, delta.base == previous.generation else { return nil }
+        return delta
     }
 
     /// What the maps hold now. A table this agent did not write (after a restart) is not

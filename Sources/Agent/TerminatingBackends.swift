@@ -10,40 +10,31 @@ struct TerminatingBackends {
     private var since: [ServiceMembership: (start: ContinuousClock.Instant, backendID: UInt32)] = [:]
     /// Past their grace period but still TERMINATING in the plan: kept out of it.
     private var over: Set<ServiceMembership> = []
+    /// The plan's TERMINATING members, by key: kept from one update to the next, so an
+    /// update with a delta looks only at the keys that changed.
+    private var terminatingMembers: [sluice_service_member_key: ServiceMembership] = [:]
 
     init(grace: Duration) {
         self.grace = grace
     }
 
     /// Memberships to hold (with their backend ids) and to drop, given the new plan and
-    /// what was applied last (after draining). Works on ids: only memberships that drain,
-    /// or that the plan lost, are named and looked up (PlannedServices.member), so ten
-    /// thousand unchanged services cost a lookup of each member key.
-    mutating func update(planned: PlannedServices, previous: PlannedServices?, now: ContinuousClock.Instant)
-        -> (keep: [ServiceMembership: UInt32], expired: Set<ServiceMembership>) {
-        var terminating: [ServiceMembership: UInt32] = [:]
-        for (key, member) in planned.members where member.state == SLUICE_MEMBER_TERMINATING.rawValue {
-            guard let membership = Self.membership(key, in: planned) else { continue }
-            terminating[membership] = key.backend_id
-        }
-        over = over.filter { terminating[$0] != nil }
+    /// what was applied last (after draining). With `touched` (the member keys that may
+    /// differ between the two), only those are looked at; otherwise every member is.
+    mutating func update(planned: PlannedServices, previous: PlannedServices?, touched: ServiceDelta? = nil,
+                         now: ContinuousClock.Instant) -> (keep: [ServiceMembership: UInt32], expired: Set<ServiceMembership>) {
+        noteTerminating(in: planned, at: touched?.members)
+        let terminating = Set(terminatingMembers.values)
+        over = over.filter { terminating.contains($0) }
         // Taking flows again: no longer draining.
-        for membership in since.keys where terminating[membership] == nil
-            && planned.member(membership) != nil {
+        for membership in since.keys where !terminating.contains(membership) && planned.member(membership) != nil {
             since[membership] = nil
         }
-        for (membership, backendID) in terminating where since[membership] == nil && !over.contains(membership) {
-            since[membership] = (now, backendID)
+        for (key, membership) in terminatingMembers where since[membership] == nil && !over.contains(membership) {
+            since[membership] = (now, key.backend_id)
         }
         if let previous {
-            let renamed = Self.renamedIDs(from: previous, in: planned)
-            for (key, _) in previous.members where planned.members[key] == nil
-                || renamed.services.contains(key.service_id) || renamed.backends.contains(key.backend_id) {
-                guard let membership = Self.membership(key, in: previous), since[membership] == nil,
-                      planned.member(membership) == nil
-                else { continue }
-                since[membership] = (now, key.backend_id)
-            }
+            noteGone(from: previous, in: planned, at: touched?.members, now: now)
         }
         var keep: [ServiceMembership: UInt32] = [:]
         for (membership, entry) in since {
@@ -54,9 +45,49 @@ struct TerminatingBackends {
                 continue
             }
             since[membership] = nil
-            if terminating[membership] != nil { over.insert(membership) }
+            if terminating.contains(membership) { over.insert(membership) }
         }
         return (keep, over)
+    }
+
+    /// Keeps `terminatingMembers` equal to the plan's TERMINATING members, looking only at
+    /// `keys` when given.
+    private mutating func noteTerminating(in planned: PlannedServices, at keys: Set<sluice_service_member_key>?) {
+        func note(_ key: sluice_service_member_key, _ member: sluice_service_member_value) {
+            guard member.state == SLUICE_MEMBER_TERMINATING.rawValue, let membership = Self.membership(key, in: planned)
+            else { return }
+            terminatingMembers[key] = membership
+        }
+        guard let keys else {
+            terminatingMembers = [:]
+            for (key, member) in planned.members { note(key, member) }
+            return
+        }
+        for key in keys {
+            terminatingMembers[key] = nil
+            if let member = planned.members[key] { note(key, member) }
+        }
+    }
+
+    /// Starts the grace period of each membership of `previous` that `planned` no longer has
+    /// by name (its member key may be gone, or its ids may name others now).
+    private mutating func noteGone(from previous: PlannedServices, in planned: PlannedServices,
+                                   at keys: Set<sluice_service_member_key>?, now: ContinuousClock.Instant) {
+        func note(_ key: sluice_service_member_key) {
+            guard let membership = Self.membership(key, in: previous), since[membership] == nil,
+                  planned.member(membership) == nil
+            else { return }
+            since[membership] = (now, key.backend_id)
+        }
+        if let keys {
+            for key in keys where previous.members[key] != nil { note(key) }
+            return
+        }
+        let renamed = Self.renamedIDs(from: previous, in: planned)
+        for key in previous.members.keys where planned.members[key] == nil
+            || renamed.services.contains(key.service_id) || renamed.backends.contains(key.backend_id) {
+            note(key)
+        }
     }
 
     /// The names of member `key` in `plan`.

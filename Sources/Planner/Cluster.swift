@@ -1,3 +1,4 @@
+import HashTreeCollections
 import Model
 
 /// A pod's or policy's name within its namespace.
@@ -25,8 +26,12 @@ public struct Cluster: Sendable, Equatable {
     public private(set) var namespaceAnnotations: [String: [String: String]] = [:]
     public private(set) var pods: [ObjectRef: Pod] = [:]
     public private(set) var policies: [ObjectRef: NetworkPolicy] = [:]
-    public private(set) var services: [ObjectRef: Service] = [:]
-    public private(set) var endpointSlices: [ObjectRef: EndpointSlice] = [:]
+    /// Persistent (hash tries), so the agent's status keeps the last cluster while the next
+    /// is made from it, one file's objects changed, without copying ten thousand services.
+    public private(set) var services: TreeDictionary<ObjectRef, Service> = [:]
+    public private(set) var endpointSlices: TreeDictionary<ObjectRef, EndpointSlice> = [:]
+    /// Each service's slices by name, so a service's backends are found without a scan.
+    private var sliceNames: TreeDictionary<ObjectRef, [String]> = [:]
 
     /// Namespaces with a manifest, and how many pods and policies each holds:
     /// the others exist only while something is in them.
@@ -67,7 +72,12 @@ public struct Cluster: Sendable, Equatable {
                 if services[ref] == nil { services[ref] = service }
             case .endpointSlice(let slice, _):
                 let ref = ObjectRef(namespace: slice.namespace, name: slice.name)
-                if endpointSlices[ref] == nil { endpointSlices[ref] = slice }
+                guard endpointSlices[ref] == nil else { continue }
+                endpointSlices[ref] = slice
+                let service = ObjectRef(namespace: slice.namespace, name: slice.serviceName)
+                var names = sliceNames[service] ?? []
+                names.insert(slice.name, at: names.firstIndex { $0 > slice.name } ?? names.endIndex)
+                sliceNames[service] = names
             }
         }
     }
@@ -92,7 +102,11 @@ public struct Cluster: Sendable, Equatable {
             case .service(let service, _):
                 services[ObjectRef(namespace: service.namespace, name: service.name)] = nil
             case .endpointSlice(let slice, _):
-                endpointSlices[ObjectRef(namespace: slice.namespace, name: slice.name)] = nil
+                guard let removed = endpointSlices.removeValue(forKey: ObjectRef(namespace: slice.namespace, name: slice.name))
+                else { continue }
+                let service = ObjectRef(namespace: removed.namespace, name: removed.serviceName)
+                let names = (sliceNames[service] ?? []).filter { $0 != removed.name }
+                sliceNames[service] = names.isEmpty ? nil : names
             }
         }
     }
@@ -121,6 +135,11 @@ public struct Cluster: Sendable, Equatable {
     private mutating func implicitNamespace(_ name: String) {
         namespaceLabels[name] = [Namespace.nameLabel: name]
         namespaceAnnotations[name] = [:]
+    }
+
+    /// The EndpointSlices of `service`, by name.
+    public func endpointSlices(of service: ObjectRef) -> [EndpointSlice] {
+        (sliceNames[service] ?? []).compactMap { endpointSlices[ObjectRef(namespace: service.namespace, name: $0)] }
     }
 
     public func labels(ofNamespace name: String) -> [String: String] {

@@ -1,4 +1,5 @@
 import CSluiceBPF
+import HashTreeCollections
 import Model
 
 /// One port of one service in one address family: what a service id names, and what the
@@ -103,28 +104,35 @@ public struct MaglevTable: Sendable, Hashable {
     }
 }
 
-/// Everything the service maps should hold, as plain values.
+/// Everything the service maps should hold, as plain values. The maps are persistent (hash
+/// tries): a plan made by changing the last one shares every untouched entry with it, so the
+/// planner, the sync and the API can each keep a plan without copying ten thousand services.
 public struct PlannedServices: Sendable, Equatable {
     /// sluice_svc_v1: VIP, port, protocol -> service.
-    public var frontends: [sluice_service_key: sluice_service_value] = [:]
+    public var frontends: TreeDictionary<sluice_service_key, sluice_service_value> = [:]
     /// sluice_be_v1.
-    public var backends: [UInt32: sluice_backend_value] = [:]
+    public var backends: TreeDictionary<UInt32, sluice_backend_value> = [:]
     /// sluice_sbe_v1: which backends serve which service, and how.
-    public var members: [sluice_service_member_key: sluice_service_member_value] = [:]
+    public var members: TreeDictionary<sluice_service_member_key, sluice_service_member_value> = [:]
     /// sluice_mgl_v1: service id -> table; services without a backend taking new flows have none.
-    public var tables: [UInt32: MaglevTable] = [:]
+    public var tables: TreeDictionary<UInt32, MaglevTable> = [:]
     /// Service id -> what it is, for counters and logs.
-    public var frontendNames: [UInt32: FrontendRef] = [:]
+    public var frontendNames: TreeDictionary<UInt32, FrontendRef> = [:]
     /// Backend id -> where it is, for counters and logs.
-    public var backendNames: [UInt32: BackendRef] = [:]
+    public var backendNames: TreeDictionary<UInt32, BackendRef> = [:]
     /// The other way round: the ids the planner gave its frontends and backends, so a named
     /// membership is found without a scan (backends held only while draining are not here).
-    public var frontendIDs: [FrontendRef: UInt32] = [:]
-    public var backendIDs: [BackendRef: UInt32] = [:]
+    public var frontendIDs: TreeDictionary<FrontendRef, UInt32> = [:]
+    public var backendIDs: TreeDictionary<BackendRef, UInt32> = [:]
     /// TCP backends to probe, with the check of the first service (by name) that asks for it.
     public var healthChecks: [BackendRef: HealthCheck] = [:]
     /// Problems that did not stop planning (an unusable annotation), one line each.
     public var warnings: [String] = []
+    /// Which plan this is: each plan made gets a new number, unique in the process.
+    public internal(set) var generation: UInt64 = 0
+    /// What may differ from the plan this one was made from; nil when it was made whole.
+    /// Neither takes part in equality: two plans with the same entries are equal.
+    public internal(set) var delta: ServiceDelta?
 
     public init() {}
 
@@ -134,6 +142,15 @@ public struct PlannedServices: Sendable, Equatable {
               let member = members[sluice_service_member_key(service_id: serviceID, backend_id: backendID)]
         else { return nil }
         return (serviceID, backendID, member.state)
+    }
+}
+
+extension PlannedServices {
+    public static func == (lhs: PlannedServices, rhs: PlannedServices) -> Bool {
+        lhs.frontends == rhs.frontends && lhs.backends == rhs.backends && lhs.members == rhs.members
+            && lhs.tables == rhs.tables && lhs.frontendNames == rhs.frontendNames
+            && lhs.backendNames == rhs.backendNames && lhs.frontendIDs == rhs.frontendIDs
+            && lhs.backendIDs == rhs.backendIDs && lhs.healthChecks == rhs.healthChecks && lhs.warnings == rhs.warnings
     }
 }
 

@@ -20,10 +20,10 @@ public struct NodeSettings: Sendable, Equatable {
 /// Turns the cluster into the maps' desired contents. Pure: the same cluster
 /// and allocations give the same state, bit for bit.
 public enum Planner {
-    /// `services`: the services part of an earlier plan, to keep when nothing it
-    /// depends on (services, EndpointSlices, pods) changed since.
+    /// `serviceChanges`: what changed since the last plan with these allocations, so that
+    /// only the services it concerns are planned again (nil: look at every service).
     public static func plan(_ cluster: Cluster, node: NodeSettings, allocations: inout Allocations,
-                            services: PlannedServices? = nil) -> DesiredState {
+                            serviceChanges: ServiceChanges? = nil) -> DesiredState {
         var state = DesiredState()
         // Name order everywhere: peer and identity numbers never depend on hashing.
         let policyOrder = cluster.policies.keys.sorted()
@@ -64,7 +64,7 @@ public enum Planner {
                 ingressPolicyID: rules.ingressPolicyID, egressPolicyID: rules.egressPolicyID))
         }
 
-        state.services = services ?? ServicePlanner.plan(cluster, allocations: &allocations.services)
+        state.services = ServicePlanner.plan(cluster, allocations: &allocations.services, changes: serviceChanges)
         allocations.retain(endpoints: Set(localPods), identities: Set(state.identities.keys),
                            policies: Set(cluster.policies.keys), peers: peers.peerIDs)
         return state

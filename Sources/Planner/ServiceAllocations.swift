@@ -1,4 +1,5 @@
 import CSluiceBPF
+import HashTreeCollections
 import Model
 
 /// Service and backend ids, kept from one plan to the next so that a change touches only the
@@ -9,36 +10,42 @@ import Model
 /// again only after every other free id was: counters and affinities of a deleted service are
 /// long gone (the agent zeroes a reused id's counters) before its number returns.
 public struct ServiceAllocations: Sendable {
-    public private(set) var frontends: [FrontendRef: UInt32] = [:]
-    public private(set) var backends: [BackendRef: UInt32] = [:]
+    /// Persistent, so each plan carries them (as its ids) without a copy.
+    public private(set) var frontends: TreeDictionary<FrontendRef, UInt32> = [:]
+    public private(set) var backends: TreeDictionary<BackendRef, UInt32> = [:]
     private var frontendIDs = IDPool(limit: UInt32(SLUICE_SERVICES_MAX))
     private var backendIDs = IDPool(limit: UInt32(SLUICE_BACKENDS_MAX))
 
-    /// Each service's part of the last plan, and the services in name order.
+    /// Each service's part of the last plan.
     private(set) var parts: [ObjectRef: KeptPart] = [:]
-    private(set) var serviceOrder: [ObjectRef] = []
     private var partOptions: ServicePlanner.Options?
     /// How many parts hold each id: an id no part holds is freed.
     private var frontendHolders: [FrontendRef: Int] = [:]
     private var backendHolders: [BackendRef: Int] = [:]
+    /// The services claiming each frontend key and each backend's health check, in name
+    /// order (the first holds it), and those whose part carries warnings: what a change to
+    /// one part may pass to another (ServicePlanner+Claims.swift).
+    private(set) var frontendClaims: [sluice_service_key: [ObjectRef]] = [:]
+    private(set) var healthClaims: [BackendRef: [ObjectRef]] = [:]
+    private(set) var warnedServices: Set<ObjectRef> = []
+    /// The warnings of frontend keys more than one service claims, by key.
+    var claimWarnings: [sluice_service_key: [String]] = [:]
     /// The last plan, which the next one changes where its parts changed.
     var lastPlan: PlannedServices?
 
     public init() {}
 
-    /// Starts a plan of `services`: drops the parts of services that are gone and puts the
-    /// services in name order. False when no part may be reused (the options changed); the
-    /// parts stay until replaced, so their ids stay too.
-    mutating func beginPlan(options: ServicePlanner.Options, services: [ObjectRef: Service])
-        -> (reusable: Bool, dropped: [KeptPart]) {
-        let reusable = partOptions == options
-        partOptions = options
-        let gone = parts.keys.filter { services.index(forKey: $0) == nil }
-        let dropped = gone.compactMap { drop($0) }
-        if !gone.isEmpty || serviceOrder.count != services.count {
-            serviceOrder = services.keys.sorted()
-        }
-        return (reusable, dropped)
+    /// Starts a plan: false when no part may be reused (the options changed); the parts stay
+    /// until replaced, so their ids stay too.
+    mutating func beginPlan(options: ServicePlanner.Options) -> Bool {
+        defer { partOptions = options }
+        return partOptions == options
+    }
+
+    /// The last plan, no longer held here, so changing it copies nothing.
+    mutating func takeLastPlan() -> PlannedServices? {
+        defer { lastPlan = nil }
+        return lastPlan
     }
 
     /// Keeps `part` as the plan of `ref`, in place of its earlier part.
@@ -49,14 +56,40 @@ public struct ServiceAllocations: Sendable {
         let old = drop(ref)
         let kept = KeptPart(part)
         parts[ref] = kept
+        claim(part, by: ref)
         return (old, kept)
     }
 
-    private mutating func drop(_ ref: ObjectRef) -> KeptPart? {
+    /// Forgets the part of `ref`, freeing the ids only it held.
+    mutating func drop(_ ref: ObjectRef) -> KeptPart? {
         guard let kept = parts.removeValue(forKey: ref) else { return nil }
         for frontend in kept.part.heldFrontends { release(frontend) }
         for backend in kept.part.heldBackends { release(backend) }
+        unclaim(kept.part, by: ref)
         return kept
+    }
+
+    private mutating func claim(_ part: ServicePart, by ref: ObjectRef) {
+        for key in Set(part.frontends.map(\.key)) { Self.insert(ref, into: &frontendClaims[key, default: []]) }
+        for backend in Set(part.healthChecks.map(\.backend)) { Self.insert(ref, into: &healthClaims[backend, default: []]) }
+        if !part.warnings.isEmpty { warnedServices.insert(ref) }
+    }
+
+    private mutating func unclaim(_ part: ServicePart, by ref: ObjectRef) {
+        for key in Set(part.frontends.map(\.key)) {
+            let rest = (frontendClaims[key] ?? []).filter { $0 != ref }
+            frontendClaims[key] = rest.isEmpty ? nil : rest
+        }
+        for backend in Set(part.healthChecks.map(\.backend)) {
+            let rest = (healthClaims[backend] ?? []).filter { $0 != ref }
+            healthClaims[backend] = rest.isEmpty ? nil : rest
+        }
+        warnedServices.remove(ref)
+    }
+
+    /// Claimants stay in name order; most keys have one.
+    private static func insert(_ ref: ObjectRef, into claimants: inout [ObjectRef]) {
+        claimants.insert(ref, at: claimants.firstIndex { ref < $0 } ?? claimants.endIndex)
     }
 
     private mutating func release(_ ref: FrontendRef) {

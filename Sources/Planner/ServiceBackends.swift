@@ -11,31 +11,18 @@ struct ServiceBackend: Hashable {
 
 /// Finds the backends of service ports: pods matching the selector in the service's namespace
 /// (ready ones, or all with `publishNotReadyAddresses`), or, for services without a selector,
-/// the endpoints of their EndpointSlices. Built once per plan, so that ten thousand services
-/// do not each scan every pod.
+/// the endpoints of their EndpointSlices. Made once per plan; the pods are indexed by label
+/// the first time a selector needs them, so that ten thousand services do not each scan
+/// every pod, and a plan of selectorless services never indexes them.
 struct ServiceBackends {
     private let cluster: Cluster
-    /// namespace -> "key=value" -> pods carrying that label.
-    private var podsByLabel: [String: [String: [ObjectRef]]] = [:]
-    /// namespace/service name -> its slices, by name.
-    private var slicesByService: [ObjectRef: [EndpointSlice]] = [:]
+    /// namespace -> "key=value" -> pods carrying that label; nil until a selector needs it.
+    private var podsByLabel: [String: [String: [ObjectRef]]]?
     private(set) var warnings: [String] = []
     private var warnedPods: Set<ObjectRef> = []
 
     init(cluster: Cluster) {
         self.cluster = cluster
-        for (ref, pod) in cluster.pods {
-            for (key, value) in pod.labels {
-                podsByLabel[ref.namespace, default: [:]]["\(key)=\(value)", default: []].append(ref)
-            }
-        }
-        for (ref, slice) in cluster.endpointSlices {
-            slicesByService[ObjectRef(namespace: ref.namespace, name: slice.serviceName), default: []].append(slice)
-        }
-        // By name within each service (sorting each short list, not all slices).
-        for (service, slices) in slicesByService where slices.count > 1 {
-            slicesByService[service] = slices.sorted { $0.name < $1.name }
-        }
     }
 
     /// What a service's backends are found from: equal inputs give equal backends.
@@ -47,11 +34,11 @@ struct ServiceBackends {
         case slices([EndpointSlice], targetWeights: [String?])
     }
 
-    func inputs(of service: Service) -> Inputs {
+    mutating func inputs(of service: Service) -> Inputs {
         if let selector = service.spec.selector {
             return .pods(selectedPods(selector, namespace: service.namespace).sorted().compactMap { cluster.pods[$0] })
         }
-        let slices = slicesByService[ObjectRef(namespace: service.namespace, name: service.name)] ?? []
+        let slices = cluster.endpointSlices(of: ObjectRef(namespace: service.namespace, name: service.name))
         var weights: [String?] = []
         for slice in slices {
             for endpoint in slice.endpoints {
@@ -85,15 +72,22 @@ struct ServiceBackends {
             }
         } else {
             let key = ObjectRef(namespace: service.namespace, name: service.name)
-            for slice in slicesByService[key] ?? [] where slice.addressType.family == family {
+            for slice in cluster.endpointSlices(of: key) where slice.addressType.family == family {
                 for backend in sliceBackends(slice, port: port) { add(backend) }
             }
         }
         return found.values.sorted { $0.ref < $1.ref }
     }
 
-    private func selectedPods(_ selector: [String: String], namespace: String) -> [ObjectRef] {
-        guard let index = podsByLabel[namespace] else { return [] }
+    private mutating func selectedPods(_ selector: [String: String], namespace: String) -> [ObjectRef] {
+        if podsByLabel == nil {
+            var index: [String: [String: [ObjectRef]]] = [:]
+            for (ref, pod) in cluster.pods {
+                for (key, value) in pod.labels { index[ref.namespace, default: [:]]["\(key)=\(value)", default: []].append(ref) }
+            }
+            podsByLabel = index
+        }
+        guard let index = podsByLabel?[namespace] else { return [] }
         // Start from the rarest label, then check the rest on each candidate.
         let lists = selector.map { index["\($0.key)=\($0.value)"] ?? [] }
         guard let smallest = lists.min(by: { $0.count < $1.count }) else { return [] }

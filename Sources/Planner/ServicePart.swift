@@ -9,9 +9,9 @@ struct ServicePart: Sendable {
     var service: Service
     var inputs: ServiceBackends.Inputs
 
-    var frontends: [(key: sluice_service_key, value: sluice_service_value)] = []
-    /// NodePort frontends; claimed in service order when the plan is put together.
-    var nodePorts: [(key: sluice_service_key, value: sluice_service_value, frontend: FrontendRef, nodePort: UInt16)] = []
+    /// Cluster IP and NodePort frontends this part claims; where two services claim one key,
+    /// the first by name holds it (ServicePlanner+Claims.swift).
+    var frontends: [FrontendEntry] = []
     var frontendNames: [(id: UInt32, frontend: FrontendRef)] = []
     var backends: [(id: UInt32, value: sluice_backend_value, ref: BackendRef)] = []
     var members: [(key: sluice_service_member_key, value: sluice_service_member_value)] = []
@@ -29,6 +29,15 @@ struct ServicePart: Sendable {
         self.service = service
         self.inputs = inputs
     }
+}
+
+/// One frontend key a part claims, and what for.
+struct FrontendEntry: Sendable {
+    var key: sluice_service_key
+    var value: sluice_service_value
+    var frontend: FrontendRef
+    /// Set for a NodePort frontend; nil for a cluster IP.
+    var nodePort: UInt16?
 }
 
 /// A part as ServiceAllocations keeps it: shared, not copied, from one plan to the next.
@@ -67,10 +76,11 @@ extension ServicePlanner {
                     }
                 }
                 let value = frontendValue(serviceID, service: service, tableSize: tableSizes[serviceID] ?? 0)
-                part.frontends.append((frontendKey(address, port), value))
+                part.frontends.append(FrontendEntry(key: frontendKey(address, port), value: value, frontend: frontend))
                 if service.spec.type == .nodePort, let nodePort = port.nodePort {
-                    part.nodePorts.append((nodePortKey(nodePort, family: address.family, protocol: port.protocol),
-                                           value, frontend, nodePort))
+                    part.frontends.append(FrontendEntry(
+                        key: nodePortKey(nodePort, family: address.family, protocol: port.protocol),
+                        value: value, frontend: frontend, nodePort: nodePort))
                 }
             }
         }

@@ -51,4 +51,21 @@ extension ServicePlanner {
         }
         return result
     }
+
+    /// The entries `applyingDrain(planned, keep:, expired:)` may change: the backends and
+    /// members it holds or drops, so a caller that writes only what changed writes these too.
+    public static func drainedEntries(_ planned: PlannedServices, keep: [ServiceMembership: UInt32],
+                                      expired: Set<ServiceMembership>) -> ServiceDelta {
+        var entries = ServiceDelta(base: planned.generation)
+        for (membership, backendID) in keep {
+            guard let serviceID = planned.frontendIDs[membership.frontend] else { continue }
+            entries.backends.insert(backendID)
+            entries.members.insert(sluice_service_member_key(service_id: serviceID, backend_id: backendID))
+        }
+        for membership in expired {
+            guard let ids = planned.member(membership) else { continue }
+            entries.members.insert(sluice_service_member_key(service_id: ids.serviceID, backend_id: ids.backendID))
+        }
+        return entries
+    }
 }

@@ -4,17 +4,7 @@ import Model
 extension ServicePlanner {
     /// The frontend of a NodePort: the all-zero address of the family, which tc_node reads as
     /// "any address of this node", with the nodePort as port. The first service (by namespace
-    /// and name) to claim a nodePort keeps it; later claimants get a warning.
-    static func addNodePort(_ key: sluice_service_key, nodePort: UInt16, value: sluice_service_value,
-                            frontend: FrontendRef, into planned: inout PlannedServices) {
-        if let holder = planned.frontends[key], holder.service_id != value.service_id {
-            let owner = planned.frontendNames[holder.service_id].map { "\($0)" } ?? "service id \(holder.service_id)"
-            planned.warnings.append("\(frontend): nodePort \(nodePort) already used by \(owner); not balanced on it")
-            return
-        }
-        planned.frontends[key] = value
-    }
-
+    /// and name) to claim a nodePort keeps it (ServicePlanner+Claims.swift).
     static func nodePortKey(_ nodePort: UInt16, family: IPAddress.Family, protocol: TransportProtocol) -> sluice_service_key {
         var key = zeroedABI(sluice_service_key.self)
         key.port = nodePort.bigEndian

@@ -21,19 +21,32 @@ public enum ServicePlanner {
     /// The service maps' contents for `cluster`. A service whose inputs (the service, its
     /// EndpointSlices or selected pods, the options) equal those of its part of an earlier
     /// plan made with the same `allocations` reuses that part; the rest are planned again.
+    /// With `changes` (what changed since that plan), only the services they name are looked
+    /// at, and the plan says in `delta` which entries may differ from the last one.
     public static func plan(_ cluster: Cluster, allocations: inout ServiceAllocations,
-                            options: Options = Options()) -> PlannedServices {
+                            options: Options = Options(), changes: ServiceChanges? = nil) -> PlannedServices {
         var finder = ServiceBackends(cluster: cluster)
-        let (reusable, dropped) = allocations.beginPlan(options: options, services: cluster.services)
-        // Which services changed, in any order; then planned in name order (ids are taken in it).
+        let reusable = allocations.beginPlan(options: options)
+        let last = allocations.takeLastPlan()
+        let candidates: Set<ObjectRef> = if reusable, last != nil, let changes {
+            changes.candidates(in: cluster)
+        } else {
+            Set(cluster.services.keys).union(allocations.parts.keys)
+        }
+        var dropped: [KeptPart] = []
         var changed: [(ref: ObjectRef, inputs: ServiceBackends.Inputs)] = []
-        for (ref, service) in cluster.services {
+        for ref in candidates {
+            guard let service = cluster.services[ref] else {
+                if let kept = allocations.drop(ref) { dropped.append(kept) }
+                continue
+            }
             let inputs = finder.inputs(of: service)
             if reusable, let kept = allocations.parts[ref], kept.part.service == service, kept.part.inputs == inputs {
                 continue
             }
             changed.append((ref, inputs))
         }
+        // Planned in name order: ids are taken in it.
         var replaced: [(old: KeptPart?, new: KeptPart)] = []
         for (ref, inputs) in changed.sorted(by: { $0.ref < $1.ref }) {
             guard let service = cluster.services[ref] else { continue }
@@ -41,49 +54,24 @@ public enum ServicePlanner {
                             allocations: &allocations)
             replaced.append(allocations.keep(part, for: ref))
         }
-        if reusable, var planned = allocations.lastPlan {
-            if dropped.isEmpty && replaced.isEmpty { return planned }
-            if patch(&planned, dropped: dropped, replaced: replaced, allocations: allocations) {
-                planned.frontendIDs = allocations.frontends
-                planned.backendIDs = allocations.backends
-                allocations.lastPlan = planned
-                return planned
+        var planned: PlannedServices
+        if reusable, var last {
+            guard !dropped.isEmpty || !replaced.isEmpty else {
+                allocations.lastPlan = last
+                return last
             }
+            let delta = patch(&last, dropped: dropped, replaced: replaced, allocations: &allocations)
+            planned = last
+            planned.delta = delta
+        } else {
+            planned = assemble(&allocations)
+            planned.delta = nil
         }
-        var planned = assemble(allocations.serviceOrder.compactMap { allocations.parts[$0] },
-                               sizedLike: allocations.lastPlan)
+        planned.generation = PlanGenerations.next()
         // Every held id is in some part, so the allocations are the plan's names reversed.
         planned.frontendIDs = allocations.frontends
         planned.backendIDs = allocations.backends
         allocations.lastPlan = planned
-        return planned
-    }
-
-    /// The plan from the parts, in service order: the first service to claim a nodePort or
-    /// a backend's health check keeps it; a warning appears once.
-    private static func assemble(_ parts: [KeptPart], sizedLike last: PlannedServices?) -> PlannedServices {
-        var planned = PlannedServices()
-        if let last {
-            planned.frontends.reserveCapacity(last.frontends.count)
-            planned.backends.reserveCapacity(last.backends.count)
-            planned.backendNames.reserveCapacity(last.backends.count)
-            planned.members.reserveCapacity(last.members.count)
-        }
-        planned.frontendNames.reserveCapacity(parts.count)
-        planned.tables.reserveCapacity(parts.count)
-        var warned: Set<String> = []
-        for kept in parts {
-            let part = kept.part
-            planned.insertEntries(of: part)
-            for (backend, check) in part.healthChecks where planned.healthChecks[backend] == nil {
-                planned.healthChecks[backend] = check
-            }
-            for warning in part.warnings where warned.insert(warning).inserted { planned.warnings.append(warning) }
-            for (key, value) in part.frontends { planned.frontends[key] = value }
-            for (key, value, frontend, nodePort) in part.nodePorts {
-                addNodePort(key, nodePort: nodePort, value: value, frontend: frontend, into: &planned)
-            }
-        }
         return planned
     }
 

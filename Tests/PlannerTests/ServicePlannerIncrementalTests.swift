@@ -77,17 +77,62 @@ struct ServicePlannerIncrementalTests {
     static let pods = (1...4).map { ServicePlannerTests.backendPod("p\($0)", ip: "10.244.1.\($0)") }.joined()
         + ServicePlannerTests.backendPod("q1", ip: "10.244.2.1", labels: "app: api")
 
-    /// Plans `steps` one after the other with the same allocations, and checks each plan
-    /// against a plan from scratch.
+    /// Plans `steps` one after the other with the same allocations, once looking at every
+    /// service and once told what changed, and checks each plan against a plan from scratch;
+    /// the told plan's delta must name every entry that differs from the plan before it.
     static func expectEachStepEqualsAFreshPlan(_ steps: [String]) throws {
         var warm = ServiceAllocations()
+        var told = ServiceAllocations()
+        var last: (cluster: Cluster, plan: PlannedServices)?
         for (index, yaml) in steps.enumerated() {
             let incremental = try ServicePlannerTests.plan(yaml, allocations: &warm)
             let fresh = try ServicePlannerTests.plan(yaml)
             #expect(Named(incremental) == Named(fresh), "step \(index)")
             #expect(incremental.backends.count == fresh.backends.count, "step \(index): backends")
             #expect(Set(warm.frontends.values).count == warm.frontends.count, "step \(index): distinct service ids")
+
+            let now = try cluster(yaml)
+            let changes = last.map { Self.changes(from: $0.cluster, to: now) }
+            let planned = ServicePlanner.plan(now, allocations: &told, changes: changes)
+            #expect(Named(planned) == Named(fresh), "step \(index), told what changed")
+            #expect(planned.backends.count == fresh.backends.count, "step \(index), told: backends")
+            if let previous = last?.plan, planned.generation != previous.generation {
+                let delta = try #require(planned.delta, "step \(index): a changed plan says what changed")
+                #expect(delta.base == previous.generation)
+                Self.expectDifferencesCovered(from: previous, to: planned, by: delta, step: index)
+            }
+            last = (now, planned)
         }
+    }
+
+    /// What the agent's manifest store notes, worked out from two clusters.
+    static func changes(from old: Cluster, to new: Cluster) -> ServiceChanges {
+        var changes = ServiceChanges()
+        for (ref, service) in new.services where old.services[ref] != service { changes.services.insert(ref) }
+        for ref in old.services.keys where new.services[ref] == nil { changes.services.insert(ref) }
+        for (ref, slice) in new.endpointSlices where old.endpointSlices[ref] != slice {
+            changes.services.insert(ObjectRef(namespace: slice.namespace, name: slice.serviceName))
+        }
+        for (ref, slice) in old.endpointSlices where new.endpointSlices[ref] != slice {
+            changes.services.insert(ObjectRef(namespace: slice.namespace, name: slice.serviceName))
+        }
+        changes.notePods(from: old.pods, to: new.pods)
+        return changes
+    }
+
+    static func expectDifferencesCovered(from old: PlannedServices, to new: PlannedServices, by delta: ServiceDelta,
+                                         step: Int) {
+        func differing<Key: Hashable, Value: Equatable>(_ old: some Sequence<(key: Key, value: Value)>,
+                                                        _ new: some Sequence<(key: Key, value: Value)>) -> Set<Key> {
+            let a = Dictionary(uniqueKeysWithValues: old.map { ($0.key, $0.value) })
+            let b = Dictionary(uniqueKeysWithValues: new.map { ($0.key, $0.value) })
+            return Set(a.keys.filter { a[$0] != b[$0] }).union(b.keys.filter { a[$0] != b[$0] })
+        }
+        #expect(differing(old.frontends, new.frontends).isSubset(of: delta.frontends), "step \(step): frontends")
+        #expect(differing(old.backends, new.backends).isSubset(of: delta.backends), "step \(step): backends")
+        #expect(differing(old.members, new.members).isSubset(of: delta.members), "step \(step): members")
+        #expect(differing(old.tables, new.tables).isSubset(of: delta.tables), "step \(step): tables")
+        #expect(old.healthChecks == new.healthChecks || delta.healthChecks, "step \(step): health checks")
     }
 
     @Test func changingOneServiceOfManyGivesTheFreshPlan() throws {
@@ -134,6 +179,31 @@ struct ServicePlannerIncrementalTests {
         let b = Self.service("b", ip: "10.96.0.1", app: "api")
         let b2 = Self.selectorless("b", ip: "10.96.0.1", backends: ["10.202.1.1"])
         try Self.expectEachStepEqualsAFreshPlan([Self.pods + a + b, Self.pods + a + b2, Self.pods + a + b])
+    }
+
+    @Test func aServiceLosingItsSharedAddressPassesItToTheOtherClaimant() throws {
+        let a = Self.service("a", ip: "10.96.0.1")
+        let b = Self.service("b", ip: "10.96.0.1", app: "api")
+        try Self.expectEachStepEqualsAFreshPlan([Self.pods + a + b, Self.pods + b, Self.pods + a + b, Self.pods + a])
+        let planned = try ServicePlannerTests.plan(Self.pods + a + b)
+        #expect(planned.warnings.contains { $0.contains("10.96.0.1:80 already used by default/a:http") })
+    }
+
+    @Test func onlyTheNamedServicesAreLookedAtWhenToldWhatChanged() throws {
+        var allocations = ServiceAllocations()
+        let before = Self.selectorless("a", ip: "10.96.0.1", backends: ["10.202.0.1"])
+            + Self.selectorless("b", ip: "10.96.0.2", backends: ["10.202.0.2"])
+        let after = Self.selectorless("a", ip: "10.96.0.1", backends: ["10.202.0.1"])
+            + Self.selectorless("b", ip: "10.96.0.2", backends: ["10.202.0.3"])
+        let first = ServicePlanner.plan(try cluster(before), allocations: &allocations)
+        // Told nothing changed, the planner keeps its last plan even though "b" differs.
+        let untold = ServicePlanner.plan(try cluster(after), allocations: &allocations, changes: ServiceChanges())
+        #expect(untold.generation == first.generation)
+        var changes = ServiceChanges()
+        changes.services.insert(ObjectRef(namespace: "default", name: "b"))
+        let told = ServicePlanner.plan(try cluster(after), allocations: &allocations, changes: changes)
+        #expect(Named(told) == Named(try ServicePlannerTests.plan(after)))
+        #expect(told.delta?.members.count == 2)
     }
 
     @Test func anUnchangedClusterGivesTheSamePlanAndIds() throws {
