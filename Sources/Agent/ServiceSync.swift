@@ -78,9 +78,10 @@ final class ServiceSync {
     func sync(_ plan: PlannedServices, readBack: Bool) throws(BPFError) -> Bool {
         let previous = lastPlanned
         lastPlanned = plan
-        if plan.generation != previous?.generation, plan.delta?.healthChecks ?? true { health.track(plan.healthChecks) }
+        let planDelta = Self.delta(of: plan, since: previous)
+        if planDelta?.healthChecks ?? true { health.track(plan.healthChecks) }
         let unhealthy = health.unhealthy
-        var touched = readBack || applied == nil || unhealthy != lastUnhealthy ? nil : Self.delta(of: plan, since: previous)
+        var touched = readBack || applied == nil || unhealthy != lastUnhealthy ? nil : planDelta
         lastUnhealthy = unhealthy
         let healthy = ServicePlanner.applyingHealth(plan, unhealthy: unhealthy)
         let drain = terminating.update(planned: healthy, previous: lastDrained, touched: touched, now: .now)

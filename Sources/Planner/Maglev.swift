@@ -108,18 +108,32 @@ struct IndexSlots: MaglevSlots {
     }
 }
 
-/// Slots written straight into memory as backend ids (never 0), `stride` bytes apart; 0 is
-/// free, so the memory must start zeroed (as a new BPF array's does).
+/// Slots written straight into memory as backend ids, `stride` bytes apart. Which slots are
+/// taken is kept in a bitmap of its own: the walk probes it about M ln M times, and 2 KiB of
+/// bits stay in the first-level cache where the 128 KiB table does not.
 struct MemorySlots: MaglevSlots {
     let memory: UnsafeMutableRawBufferPointer
     let stride: Int
     /// The id of each input backend.
     let ids: [UInt32]
+    /// One bit per slot, set once taken; owned by the caller, zeroed on entry.
+    let taken: UnsafeMutableBufferPointer<UInt64>
 
-    func isFree(_ slot: Int) -> Bool { memory.load(fromByteOffset: slot &* stride, as: UInt32.self) == 0 }
+    func isFree(_ slot: Int) -> Bool { taken[slot &>> 6] & (1 &<< UInt64(slot & 63)) == 0 }
 
     func claim(_ slot: Int, by index: Int32) {
+        taken[slot &>> 6] |= 1 &<< UInt64(slot & 63)
         memory.storeBytes(of: ids[Int(index)], toByteOffset: slot &* stride, as: UInt32.self)
+    }
+
+    /// Runs `body` with slots over `memory` and a zeroed bitmap for `size` slots.
+    static func with<Result>(memory: UnsafeMutableRawBufferPointer, stride: Int, ids: [UInt32], size: Int,
+                             _ body: (inout MemorySlots) -> Result) -> Result {
+        let taken = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: (size + 63) / 64)
+        taken.initialize(repeating: 0)
+        defer { taken.deallocate() }
+        var slots = MemorySlots(memory: memory, stride: stride, ids: ids, taken: taken)
+        return body(&slots)
     }
 }
 

@@ -95,8 +95,9 @@ public struct MaglevTable: Sendable, Hashable {
     /// must not be 0 (backend ids are not).
     public func write(into memory: UnsafeMutableRawBufferPointer, stride: Int) {
         precondition(memory.count >= (size - 1) * stride + 4 && stride >= 4, "table memory too small")
-        var slots = MemorySlots(memory: memory, stride: stride, ids: members.map(\.id))
-        _ = Maglev.fill(backends, size: size, into: &slots)
+        MemorySlots.with(memory: memory, stride: stride, ids: members.map(\.id), size: size) { slots in
+            _ = Maglev.fill(backends, size: size, into: &slots)
+        }
     }
 
     private var backends: [Maglev.Backend] {

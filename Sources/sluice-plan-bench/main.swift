@@ -50,7 +50,29 @@ for _ in 0..<repetitions {
     portEdit.append(seconds(clock.now - start))
 }
 
+// Writing Maglev tables, as the agent does for each changed service: 3 backends, the default
+// size, straight into memory laid out like a BPF array's (8-byte elements).
+let tableSize = Int(MaglevTable(members: [], size: 16381).size)
+let tableMemory = UnsafeMutableRawBufferPointer.allocate(byteCount: tableSize * 8, alignment: 8)
+defer { tableMemory.deallocate() }
+var tableWrites: [Double] = []
+for round in 0..<repetitions {
+    let tables = (0..<200).map { index in
+        MaglevTable(members: (1...3).map { backend in
+            MaglevTable.Member(id: UInt32(backend), identity: [4, 10, UInt8(round), UInt8(index >> 8), UInt8(index & 0xff),
+                                                               UInt8(backend), 0x1f, 0x90, 6], weight: 1)
+        }, size: tableSize)
+    }
+    let start = clock.now
+    for table in tables {
+        tableMemory.initializeMemory(as: UInt8.self, repeating: 0)
+        table.write(into: tableMemory, stride: 8)
+    }
+    tableWrites.append(seconds(clock.now - start) / Double(tables.count))
+}
+
 let report: [String: Any] = [
+    "maglev_table_write_seconds_median": median(tableWrites),
     "pods": synthetic.totalPods, "policies": policies, "local_pods": state.endpoints.count,
     "repetitions": repetitions,
     "plan_seconds_median": median(full), "plan_seconds_min": full.min() ?? 0, "plan_seconds_max": full.max() ?? 0,

@@ -68,4 +68,53 @@ struct TerminatingBackendsTests {
         let active = try Self.plan(Self.service + Self.pod("a", ip: "10.244.0.1"), &allocations)
         #expect(tracker.update(planned: active, previous: draining, now: start + .seconds(6)).expired.isEmpty)
     }
+
+    /// The sync tells the tracker which members may differ (the plan's delta and what draining
+    /// touched); it must decide as one that looks at every member.
+    @Test func aTrackerToldTheDeltaDecidesAsOneThatLooksAtEverything() throws {
+        let other = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: api}
+            spec:
+              clusterIPs: [10.96.0.11]
+              selector: {app: web}
+              ports: [{name: http, port: 81, targetPort: 8080}]
+            ---
+
+            """
+        let steps = [
+            Self.service + other + Self.pod("a", ip: "10.244.0.1") + Self.pod("b", ip: "10.244.0.2"),
+            Self.service + other + Self.pod("a", ip: "10.244.0.1"),
+            Self.service + other + Self.pod("a", ip: "10.244.0.1", weight: "0") + Self.pod("c", ip: "10.244.0.3"),
+            Self.service + Self.pod("c", ip: "10.244.0.3"),
+            Self.service + other + Self.pod("a", ip: "10.244.0.1") + Self.pod("b", ip: "10.244.0.2"),
+            Self.service + other + Self.pod("a", ip: "10.244.0.1") + Self.pod("b", ip: "10.244.0.2"),
+        ]
+        var allocations = ServiceAllocations()
+        var told = TerminatingBackends(grace: .seconds(3))
+        var looking = TerminatingBackends(grace: .seconds(3))
+        let start = ContinuousClock.now
+        var last: (cluster: Cluster, plan: PlannedServices, drained: PlannedServices, entries: ServiceDelta)?
+        for (index, yaml) in steps.enumerated() {
+            let cluster = Cluster(manifests: try ManifestDecoder.decode(contents: yaml, file: "fixture.yaml"))
+            var changes = ServiceChanges()
+            for (ref, _) in cluster.services { changes.services.insert(ref) }
+            for (ref, _) in last?.cluster.services ?? [:] { changes.services.insert(ref) }
+            changes.notePods(from: last?.cluster.pods ?? [:], to: cluster.pods)
+            let plan = ServicePlanner.plan(cluster, allocations: &allocations, changes: last == nil ? nil : changes)
+            var touched: ServiceDelta?
+            if let last {
+                touched = plan.generation == last.plan.generation ? ServiceDelta(base: plan.generation) : plan.delta
+                touched?.formUnion(last.entries)
+            }
+            let now = start + .seconds(index * 2)
+            let a = told.update(planned: plan, previous: last?.drained, touched: touched, now: now)
+            let b = looking.update(planned: plan, previous: last?.drained, now: now)
+            #expect(a.keep == b.keep, "step \(index): held")
+            #expect(a.expired == b.expired, "step \(index): dropped")
+            let entries = ServicePlanner.drainedEntries(plan, keep: a.keep, expired: a.expired)
+            last = (cluster, plan, ServicePlanner.applyingDrain(plan, keep: a.keep, expired: a.expired), entries)
+        }
+    }
 }

@@ -11,6 +11,9 @@ struct PlainScalarTagTests {
             "1:30", "3.14", ".5", "-.inf", ".NaN", "1e3", "6.8523015e+5", "2026-11-25", "2026-11-25T12:00:00Z",
             "2026-1-5 1:02:03.5 +01:00", "<<", "=", "-", "--", "+", ".", "http", "80", "80/TCP", "-foo", "~x",
             "networking.k8s.io/v1", "kubernetes.io/metadata.name", "10.0.0.0/24", "fd00::1", "app", "é", "1.2.3.4",
+            // Digit-led shapes answered without the resolver, and their near misses.
+            "7", "65535", "123456789012345678901234567890", "08", "09", "007", "10.96.0.1", "255.255.255.255",
+            "1.2.3", "01.2.3", "1.2.3.4.5.6", "1.2", "1..2.3", "1.2.3.", "1.2.3.4e5", "1.2_3.4", "1.2.3.4:80",
         ]
         for text in samples {
             #expect(PlainScalarTag.resolve(text) == Resolver.default.resolveTag(of: Node(text)), "\(text)")
