@@ -101,7 +101,9 @@ struct MarkdownReport {
             "## Control plane",
             "",
             "Full load: from the start of writing N objects (files into the policy directory; iptables-restore; nft -f) "
-                + "until a watcher in the client pod first got through the probed object, which is written last. "
+                + "until a watcher in the client pod first got through the probed object, which is written last; "
+                + "the policy directory is in \(BenchEnvironment.scratchDirectory) (a tmpfs when /dev/shm is one), so the "
+                + "files cost their writing, not a disk. "
                 + "Applied: until the agent itself reported all N policies in force. "
                 + "Change: one object rewritten (the probed one, alternately blocking and reopening the path) until the "
                 + "watcher saw it; p50 and p99 over \(host.plan.changes) changes. "

@@ -21,7 +21,7 @@ final class SluiceAgent {
         self.environment = environment
         let node = topology.node
         self.node = node
-        policyDirectory = NSTemporaryDirectory() + "sluice-bench-\(topology.id)"
+        policyDirectory = BenchEnvironment.scratchDirectory + "sluice-bench-\(topology.id)"
         let pins = try BPFPinDirectory.make()
         let cgroup: TestCgroup
         do {

@@ -62,7 +62,7 @@ final class RuleFiles {
     let directory: String
 
     init() throws {
-        var template = Array((NSTemporaryDirectory() + "sluice-bench-rules.XXXXXX").utf8CString)
+        var template = Array((BenchEnvironment.scratchDirectory + "sluice-bench-rules.XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
         guard made != nil else { throw BenchError.setup("mkdtemp: \(String(cString: strerror(errno)))") }
         directory = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
