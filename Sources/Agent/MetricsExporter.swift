@@ -16,6 +16,8 @@ final class MetricsExporter: Sendable {
     private let process = ProcessMetrics()
     /// Other components' series, refreshed on every scrape (the service load balancer's).
     private let sources = Mutex<[@Sendable (PrometheusCollectorRegistry) -> Void]>([])
+    /// Families written as text after the registry's (ExpositionText.swift).
+    private let textSources = Mutex<[@Sendable () -> [UInt8]]>([])
 
     init(maps: DatapathMaps, status: AgentStatus) {
         self.maps = maps
@@ -75,6 +77,11 @@ final class MetricsExporter: Sendable {
         sources.withLock { $0.append(refresh) }
     }
 
+    /// A source of families in the text format, whose names the registry never holds.
+    func addTextSource(_ render: @escaping @Sendable () -> [UInt8]) {
+        textSources.withLock { $0.append(render) }
+    }
+
     /// Text exposition of everything, with the datapath counters read now.
     func scrape() -> [UInt8] {
         scrapeLock.withLock { _ in
@@ -83,7 +90,9 @@ final class MetricsExporter: Sendable {
             refreshStateGauges()
             for refresh in sources.withLock({ $0 }) { refresh(registry) }
             process.refresh(registry)
-            return registry.emitToBuffer()
+            var buffer = registry.emitToBuffer()
+            for render in textSources.withLock({ $0 }) { buffer += render() }
+            return buffer
         }
     }
 

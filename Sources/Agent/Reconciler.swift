@@ -66,7 +66,7 @@ actor Reconciler {
             throw .bpf(error, context: "configuring the pod datapath")
         }
         metrics = MetricsExporter(maps: datapath.maps, status: status)
-        metrics.addSource { [serviceMetrics = services.metrics] in serviceMetrics.refresh($0) }
+        metrics.addTextSource { [serviceMetrics = services.metrics] in serviceMetrics.render() }
         let serviceMaps = services.maps
         status.update {
             for info in [serviceMaps.frontends.info, serviceMaps.backends.info, serviceMaps.members.info,

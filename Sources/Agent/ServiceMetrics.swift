@@ -2,7 +2,6 @@ import BPF
 import CSluiceBPF
 import HashTreeCollections
 import Planner
-import Prometheus
 import Synchronization
 
 /// Per-service and per-backend counters of the socket load balancer, copied from its per-CPU
@@ -10,7 +9,6 @@ import Synchronization
 final class ServiceMetrics: Sendable {
     private let maps: ServiceMaps
     private let names = Mutex(Names())
-    private let counters = CounterMirror<String>()
 
     private struct Names {
         var frontends: TreeDictionary<UInt32, FrontendRef> = [:]
@@ -76,40 +74,41 @@ final class ServiceMetrics: Sendable {
         }
     }
 
-    /// Reads the counters now and sets the registry's series.
-    func refresh(_ registry: PrometheusCollectorRegistry) {
+    /// The service families, read from the maps now, in the text format (ExpositionText):
+    /// each scrape writes every series of the services and backends in force, so a gone
+    /// service's series go with it, and a counter whose id was reused starts again from 0
+    /// (a reset, to Prometheus).
+    func render() -> [UInt8] {
         let snapshot = names.withLock { $0 }
-        for (id, frontend) in snapshot.frontends {
-            let labels = Self.labels(frontend)
-            let total = (try? maps.serviceMetrics.sum(id, { a, b in
+        let frontends = snapshot.frontends.sorted { $0.key < $1.key }
+            .map { (id: $0.key, labels: ExpositionText.labels(Self.labels($0.value))) }
+        let totals = frontends.map { frontend in
+            (try? maps.serviceMetrics.sum(frontend.id, { a, b in
                 sluice_service_metrics(connections: a.connections &+ b.connections, no_backend: a.no_backend &+ b.no_backend)
             })) ?? nil
-            if let total {
-                let key = labels.map(\.1).joined(separator: "/")
-                counters.mirror(total.connections, for: "svc/\(key)",
-                                into: registry.makeCounter(descriptor: MetricDescriptors.serviceConnections, labels: labels))
-                counters.mirror(total.no_backend, for: "nobe/\(key)",
-                                into: registry.makeCounter(descriptor: MetricDescriptors.serviceNoBackend, labels: labels))
-            }
-            for state in ["active", "terminating", "unhealthy"] {
-                // Every state, so one that emptied reads 0 rather than its last count.
-                let stateLabels = labels + [("state", state)]
-                registry.makeGauge(descriptor: MetricDescriptors.serviceBackends, labels: stateLabels)
-                    .set(Double(snapshot.states[id]?[state] ?? 0))
-            }
         }
-        for (backend, healthy) in snapshot.healthy {
-            registry.makeGauge(descriptor: MetricDescriptors.backendHealthy, labels: [("backend", backend.description)])
-                .set(healthy ? 1.0 : 0.0)
-        }
-        for (id, backend) in snapshot.backends {
-            guard let total = (try? maps.backendMetrics.sum(id, { a, b in
+        var text = ExpositionText()
+        text.family(MetricDescriptors.serviceConnections, type: "counter", samples: zip(frontends, totals).lazy
+            .compactMap { frontend, total in total.map { (frontend.labels, $0.connections) } })
+        text.family(MetricDescriptors.serviceNoBackend, type: "counter", samples: zip(frontends, totals).lazy
+            .compactMap { frontend, total in total.map { (frontend.labels, $0.no_backend) } })
+        // Every state, so one that emptied reads 0 rather than vanishing.
+        text.family(MetricDescriptors.serviceBackends, type: "gauge", samples: frontends.lazy.flatMap { frontend in
+            ["active", "terminating", "unhealthy"].map { state in
+                ("\(frontend.labels),state=\"\(state)\"", UInt64(max(0, snapshot.states[frontend.id]?[state] ?? 0)))
+            }
+        })
+        text.family(MetricDescriptors.backendHealthy, type: "gauge", samples: snapshot.healthy
+            .map { (ExpositionText.labels([("backend", $0.key.description)]), UInt64($0.value ? 1 : 0)) }
+            .sorted { $0.0 < $1.0 })
+        let backends = snapshot.backends.sorted { $0.key < $1.key }
+        text.family(MetricDescriptors.backendConnections, type: "counter", samples: backends.lazy.compactMap { id, backend in
+            let total = (try? self.maps.backendMetrics.sum(id, { a, b in
                 sluice_backend_metrics(connections: a.connections &+ b.connections)
-            })) ?? nil else { continue }
-            let labels = [("backend", backend.description)]
-            counters.mirror(total.connections, for: "be/\(backend)",
-                            into: registry.makeCounter(descriptor: MetricDescriptors.backendConnections, labels: labels))
-        }
+            })) ?? nil
+            return total.map { (ExpositionText.labels([("backend", backend.description)]), $0.connections) }
+        })
+        return text.bytes
     }
 
     static func labels(_ frontend: FrontendRef) -> [(String, String)] {

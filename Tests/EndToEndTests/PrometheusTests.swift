@@ -14,12 +14,25 @@ struct PrometheusTests {
         let pods = topology.pods.map { Manifests.pod($0, labels: ["app": $0.name], node: topology.id) }.joined()
         let agent = try RunningAgent(topology: topology, files: [
             "pods.yaml": pods, "policy.yaml": Manifests.allowOnly(from: "frontend", to: "backend", port: 80),
+            "service.yaml": Self.service,
         ])
         if let frontend = topology.pod(named: "frontend"), let backend = topology.pod(named: "backend") {
             _ = try frontend.tcp(to: backend.ipv4, port: 80)
         }
         return (topology, agent)
     }
+
+    /// So the service families, written as text beside the registry's, are linted too.
+    static let service = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: backend}
+        spec:
+          clusterIP: 10.96.77.7
+          selector: {app: backend}
+          ports: [{name: http, port: 80, targetPort: 80}]
+
+        """
 
     @Test func promtoolFindsNothingToLintInARealScrape() throws {
         let (topology, agent) = try agentWithTraffic()
@@ -30,6 +43,10 @@ struct PrometheusTests {
         #expect(scrape.contains("sluice_policy_flows_total{namespace=\"default\",policy=\"allow\",direction=\"ingress\"} 1"))
         #expect(scrape.contains(
             "sluice_policy_verdicts_total{namespace=\"default\",policy=\"allow\",direction=\"ingress\",action=\"allowed\"} 1"))
+        #expect(scrape.contains(
+            "sluice_service_backends{namespace=\"default\",service=\"backend\",port=\"http\",protocol=\"TCP\",family=\"ipv4\",state=\"active\"} 1"),
+            "\(scrape.split(separator: "\n").filter { $0.contains("sluice_service") }.prefix(8))")
+        #expect(scrape.contains("# TYPE sluice_backend_connections_total counter"))
         let file = NSTemporaryDirectory() + "sluice-scrape-\(topology.id).txt"
         try scrape.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
