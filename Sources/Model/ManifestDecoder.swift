@@ -10,8 +10,9 @@ public enum ManifestDecoder {
         // Parser.nextRoot() rather than `for … in compose_all(...)`: the sequence swallows a
         // parse error into its `.error` and just ends, silently dropping a broken document.
         let parser: Parser
+        let untagged = PlainScalarTag.hasNoTags(contents)
         do {
-            parser = try Parser(yaml: contents, resolver: PlainScalarTag.resolver, encoding: .utf8)
+            parser = try Parser(yaml: contents, resolver: untagged ? .basic : PlainScalarTag.resolver, encoding: .utf8)
         } catch {
             throw yamlError(error, file: file, contents: contents)
         }
@@ -24,7 +25,7 @@ public enum ManifestDecoder {
                 throw yamlError(error, file: file, contents: contents)
             }
             guard let root else { return manifests }
-            let document = NodeCursor(node: root, path: FieldPath(), file: file)
+            let document = NodeCursor(node: root, path: FieldPath(), file: file, untagged: untagged)
             if document.isNull { continue }
             try decodeObject(document, listAllowed: true, typedListKind: nil, into: &manifests)
         }

@@ -11,18 +11,21 @@ struct NodeCursor {
     let node: Node
     let path: FieldPath
     let file: String
+    /// The file has no explicit tag (no `!` anywhere), so it was parsed without the marker
+    /// rule and every plain scalar is an untagged one (PlainScalarTag).
+    var untagged = false
 
     var line: Int { node.mark?.line ?? 1 }
 
     /// The node's YAML tag, as the default resolver gives it (`PlainScalarTag`).
-    var tag: String { PlainScalarTag.of(node) }
+    var tag: String { PlainScalarTag.of(node, untagged: untagged) }
 
     func error(_ message: String) -> ManifestError {
         ManifestError(file: file, line: line, column: node.mark?.column, fieldPath: path.description, message: message)
     }
 
     func child(_ node: Node, _ path: FieldPath) -> NodeCursor {
-        NodeCursor(node: node, path: path, file: file)
+        NodeCursor(node: node, path: path, file: file, untagged: untagged)
     }
 
     /// Plain `null`, `~` or nothing: Kubernetes treats an explicit null like an absent field.

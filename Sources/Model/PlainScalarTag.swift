@@ -74,10 +74,20 @@ enum PlainScalarTag {
         var tag: Tag.Name { self == .decimal ? Self.decimalTag : Self.dottedTag }
     }
 
-    /// The tag `node` has under the default resolver.
-    static func of(_ node: Node) -> String {
-        let tag = node.tag.rawValue
-        guard tag == marker.rawValue, case .scalar(let scalar) = node else { return tag }
-        return resolve(scalar.string).rawValue
+    /// The tag `node` has under the default resolver. `untagged`: the file was parsed with no
+    /// rule at all (`hasNoTags`), so a plain scalar is known to carry no tag of its own.
+    static func of(_ node: Node, untagged: Bool = false) -> String {
+        guard case .scalar(let scalar) = node else { return node.tag.rawValue }
+        if untagged ? scalar.style == .plain : node.tag.rawValue == marker.rawValue {
+            return resolve(scalar.string).rawValue
+        }
+        return node.tag.rawValue
+    }
+
+    /// True when `contents` cannot hold an explicit tag: every tag starts with `!`. Such a
+    /// file is parsed without the marker rule, which Yams matched as a regular expression
+    /// against every plain scalar (a sixth of decoding).
+    static func hasNoTags(_ contents: String) -> Bool {
+        !contents.utf8.contains(UInt8(ascii: "!"))
     }
 }

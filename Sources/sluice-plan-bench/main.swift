@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Planner
 
 // sluice-plan-bench: how long the planner takes at scale, and how many map
@@ -71,7 +72,42 @@ for round in 0..<repetitions {
     tableWrites.append(seconds(clock.now - start) / Double(tables.count))
 }
 
+// Decoding service manifests as the agent reads them (a Service and its EndpointSlice per
+// file), against the same files with a `!` in a trailing comment, which makes the decoder
+// match the marker rule on every plain scalar as it did before files without tags skipped it.
+let serviceFiles = (0..<1000).map { index in
+    """
+    apiVersion: v1
+    kind: Service
+    metadata: {name: svc-\(index), namespace: default, annotations: {sluice.dev/health-check: none}}
+    spec:
+      clusterIP: 10.96.\(index / 256).\(index % 256)
+      ports: [{name: http, protocol: TCP, port: 80, targetPort: 8080}]
+    ---
+    apiVersion: discovery.k8s.io/v1
+    kind: EndpointSlice
+    metadata: {name: svc-\(index)-1, namespace: default, labels: {kubernetes.io/service-name: svc-\(index)}}
+    addressType: IPv4
+    endpoints: [{addresses: [10.202.\(index / 256).\(index % 256)]}, {addresses: [10.203.0.1]}, {addresses: [10.204.0.1]}]
+    ports: [{name: http, protocol: TCP, port: 8080}]
+
+    """
+}
+func decodeSeconds(_ files: [String]) -> Double {
+    let start = clock.now
+    for text in files { _ = try? ManifestDecoder.decode(contents: text, file: "bench.yaml") }
+    return seconds(clock.now - start) / Double(files.count)
+}
+var decodeUntagged: [Double] = []
+var decodeMarked: [Double] = []
+for _ in 0..<repetitions {
+    decodeUntagged.append(decodeSeconds(serviceFiles))
+    decodeMarked.append(decodeSeconds(serviceFiles.map { $0 + "# !\n" }))
+}
+
 let report: [String: Any] = [
+    "decode_service_file_seconds_median": median(decodeUntagged),
+    "decode_service_file_with_marker_rule_seconds_median": median(decodeMarked),
     "maglev_table_write_seconds_median": median(tableWrites),
     "pods": synthetic.totalPods, "policies": policies, "local_pods": state.endpoints.count,
     "repetitions": repetitions,
