@@ -28,11 +28,6 @@ public struct ServiceChanges: Sendable, Equatable {
         }
     }
 
-    public mutating func formUnion(_ other: ServiceChanges) {
-        services.formUnion(other.services)
-        podNamespaces.formUnion(other.podNamespaces)
-    }
-
     /// Notes the namespaces of the pods that differ between `old` and `new` (the CNI's pods,
     /// which replace those of the files without an edit to note).
     public mutating func notePods(from old: [ObjectRef: Pod], to new: [ObjectRef: Pod]) {

@@ -26,9 +26,6 @@ public struct ServiceDelta: Sendable, Equatable {
         healthChecks = healthChecks || other.healthChecks
     }
 
-    /// The service ids whose members may differ.
-    public var memberServices: Set<UInt32> { Set(members.map(\.service_id)) }
-
     /// Adds the entries `part` has or had.
     mutating func insert(_ part: ServicePart) {
         for entry in part.frontends { frontends.insert(entry.key) }
