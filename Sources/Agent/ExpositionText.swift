@@ -10,14 +10,14 @@ struct ExpositionText {
     /// has none.
     mutating func family(_ descriptor: MetricNameDescriptor, type: String,
                          samples: some Sequence<(labels: String, value: UInt64)>) {
-        var iterator = samples.makeIterator()
-        guard var sample = iterator.next() else { return }
-        let help = (descriptor.helpText ?? "").replacingOccurrences(of: "\\", with: "\\\\")
-        append("# HELP \(descriptor.name) \(help)\n# TYPE \(descriptor.name) \(type)\n")
-        while true {
+        var first = true
+        for sample in samples {
+            if first {
+                let help = (descriptor.helpText ?? "").replacingOccurrences(of: "\\", with: "\\\\")
+                append("# HELP \(descriptor.name) \(help)\n# TYPE \(descriptor.name) \(type)\n")
+                first = false
+            }
             append("\(descriptor.name){\(sample.labels)} \(sample.value)\n")
-            guard let next = iterator.next() else { return }
-            sample = next
         }
     }
 

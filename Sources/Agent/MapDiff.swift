@@ -28,8 +28,13 @@ struct MapDiff<Key: Hashable, Value: Equatable> {
         }
     }
 
-    /// The difference at `keys` only, for callers that know no other key differs.
-    init(desired: some MapContents<Key, Value>, current: some MapContents<Key, Value>, keys: some Sequence<Key>) {
+    /// The difference at `keys` only, for callers that know no other key differs; every key
+    /// when `keys` is nil.
+    init(desired: some MapContents<Key, Value>, current: some MapContents<Key, Value>, keys: Set<Key>?) {
+        guard let keys else {
+            self = MapDiff(desired: desired, current: current)
+            return
+        }
         for key in keys {
             let wanted = desired[key]
             let held = current[key]

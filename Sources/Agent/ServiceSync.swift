@@ -100,12 +100,9 @@ final class ServiceSync {
         for warning in planned.warnings where !(current.services.warnings.contains(warning)) {
             logger.warning("service plan", metadata: ["problem": "\(warning)"])
         }
-        let backends = touched.map { MapDiff(desired: planned.backends, current: current.services.backends, keys: $0.backends) }
-            ?? MapDiff(desired: planned.backends, current: current.services.backends)
-        let members = touched.map { MapDiff(desired: planned.members, current: current.services.members, keys: $0.members) }
-            ?? MapDiff(desired: planned.members, current: current.services.members)
-        let frontends = touched.map { MapDiff(desired: planned.frontends, current: current.services.frontends, keys: $0.frontends) }
-            ?? MapDiff(desired: planned.frontends, current: current.services.frontends)
+        let backends = MapDiff(desired: planned.backends, current: current.services.backends, keys: touched?.backends)
+        let members = MapDiff(desired: planned.members, current: current.services.members, keys: touched?.members)
+        let frontends = MapDiff(desired: planned.frontends, current: current.services.frontends, keys: touched?.frontends)
 
         for (id, value) in backends.upserts {
             if current.services.backends[id] == nil { try maps.backendMetrics.update(id, allCPUs: zeroed()) }

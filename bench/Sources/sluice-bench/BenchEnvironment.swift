@@ -1,3 +1,4 @@
+import CSluiceBPF
 import Foundation
 import Glibc
 import TestSupport
@@ -25,16 +26,8 @@ struct BenchEnvironment: Sendable {
     /// 10,000 small files on this VM's ext4 takes 5-11 s by itself, which would time the
     /// disk rather than the agent; the rule files iptables and nft read are small either way.
     static let scratchDirectory: String = {
-        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        for line in mounts.split(separator: "\n") {
-            // mount point is field 5; the filesystem type follows the " - " separator.
-            let fields = line.split(separator: " ")
-            guard fields.count > 4, fields[4] == "/dev/shm", let dash = fields.firstIndex(of: "-"),
-                  fields.index(after: dash) < fields.endIndex, fields[fields.index(after: dash)] == "tmpfs"
-            else { continue }
-            return "/dev/shm/"
-        }
-        return NSTemporaryDirectory()
+        var stats = statfs()
+        return statfs("/dev/shm", &stats) == 0 && Int(stats.f_type) == Int(TMPFS_MAGIC) ? "/dev/shm/" : NSTemporaryDirectory()
     }()
 
     static func check() throws -> BenchEnvironment {
