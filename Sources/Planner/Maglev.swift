@@ -108,32 +108,41 @@ struct IndexSlots: MaglevSlots {
     }
 }
 
-/// Slots written straight into memory as backend ids, `stride` bytes apart. Which slots are
-/// taken is kept in a bitmap of its own: the walk probes it about M ln M times, and 2 KiB of
-/// bits stay in the first-level cache where the 128 KiB table does not.
+/// Slots written into memory as backend ids, `stride` bytes apart. The fill claims slots in
+/// a 64 KiB array of ids and a bitmap of which are taken (the walk probes it about M ln M
+/// times, and 2 KiB of bits stay in the first-level cache); the ids then go to `memory` in
+/// one sequential pass, which costs less than scattering them over its `stride` × M bytes.
 struct MemorySlots: MaglevSlots {
-    let memory: UnsafeMutableRawBufferPointer
-    let stride: Int
     /// The id of each input backend.
     let ids: [UInt32]
-    /// One bit per slot, set once taken; owned by the caller, zeroed on entry.
+    /// One bit per slot, set once taken; zeroed on entry.
     let taken: UnsafeMutableBufferPointer<UInt64>
+    /// Each slot's backend id while the fill runs.
+    let claimed: UnsafeMutableBufferPointer<UInt32>
 
     func isFree(_ slot: Int) -> Bool { taken[slot &>> 6] & (1 &<< UInt64(slot & 63)) == 0 }
 
     func claim(_ slot: Int, by index: Int32) {
         taken[slot &>> 6] |= 1 &<< UInt64(slot & 63)
-        memory.storeBytes(of: ids[Int(index)], toByteOffset: slot &* stride, as: UInt32.self)
+        claimed[slot] = ids[Int(index)]
     }
 
-    /// Runs `body` with slots over `memory` and a zeroed bitmap for `size` slots.
-    static func with<Result>(memory: UnsafeMutableRawBufferPointer, stride: Int, ids: [UInt32], size: Int,
-                             _ body: (inout MemorySlots) -> Result) -> Result {
+    /// Runs `body` with slots for `size` ids, then writes what it claimed into `memory`
+    /// (nothing when `body` returns false: the memory stays as it was).
+    static func with(memory: UnsafeMutableRawBufferPointer, stride: Int, ids: [UInt32], size: Int,
+                     _ body: (inout MemorySlots) -> Bool) {
         let taken = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: (size + 63) / 64)
         taken.initialize(repeating: 0)
-        defer { taken.deallocate() }
-        var slots = MemorySlots(memory: memory, stride: stride, ids: ids, taken: taken)
-        return body(&slots)
+        let claimed = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: size)
+        defer {
+            taken.deallocate()
+            claimed.deallocate()
+        }
+        var slots = MemorySlots(ids: ids, taken: taken, claimed: claimed)
+        guard body(&slots) else { return }
+        for slot in 0..<size {
+            memory.storeBytes(of: claimed[slot], toByteOffset: slot &* stride, as: UInt32.self)
+        }
     }
 }
 

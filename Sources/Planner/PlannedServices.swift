@@ -91,12 +91,12 @@ public struct MaglevTable: Sendable, Hashable {
     }
 
     /// Writes the backend id of every slot into `memory`, which holds `size` zeroed elements
-    /// `stride` bytes apart (a new BPF array's mapping), with no copy in between. Member ids
-    /// must not be 0 (backend ids are not).
+    /// `stride` bytes apart (a new BPF array's mapping). Member ids must not be 0 (backend
+    /// ids are not).
     public func write(into memory: UnsafeMutableRawBufferPointer, stride: Int) {
         precondition(memory.count >= (size - 1) * stride + 4 && stride >= 4, "table memory too small")
         MemorySlots.with(memory: memory, stride: stride, ids: members.map(\.id), size: size) { slots in
-            _ = Maglev.fill(backends, size: size, into: &slots)
+            Maglev.fill(backends, size: size, into: &slots)
         }
     }
 

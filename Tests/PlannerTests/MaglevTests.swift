@@ -94,6 +94,27 @@ struct MaglevTests {
     static let pinned13 = [2, 0, 1, 1, 1, 0, 2, 0, 1, 2, 0, 2, 0]
     static let pinnedHash: UInt64 = 9_863_372_152_255_764_309
 
+    /// What the agent writes into a new inner map's memory is the table `slots` describes,
+    /// element by element at the map's stride, and nothing at all for a table of no weight.
+    @Test(arguments: [4, 8])
+    func writtenTableHoldsTheSlotsAtTheGivenStride(stride: Int) {
+        let members = [(7, 1), (3, 2), (11, 0), (5, 3)].map { id, weight in
+            MaglevTable.Member(id: UInt32(id), identity: Self.backend(id).identity, weight: UInt32(weight))
+        }
+        let table = MaglevTable(members: members, size: 251)
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: 251 * stride, alignment: 8)
+        defer { memory.deallocate() }
+        memory.initializeMemory(as: UInt8.self, repeating: 0xaa)
+        table.write(into: memory, stride: stride)
+        let written = (0..<251).map { memory.load(fromByteOffset: $0 * stride, as: UInt32.self) }
+        #expect(written == table.slots)
+        #expect(!written.contains(11))
+
+        memory.initializeMemory(as: UInt8.self, repeating: 0xaa)
+        MaglevTable(members: [members[2]], size: 251).write(into: memory, stride: stride)
+        #expect(memory.allSatisfy { $0 == 0xaa })
+    }
+
     @Test func sizeMustBePrime() {
         #expect(Primes.isPrime(16381))
         #expect(Primes.isPrime(65521) && Primes.isPrime(131071) && Primes.isPrime(251))
