@@ -67,10 +67,10 @@ extension ManifestDecoder {
             "externalIPs", "externalName", "loadBalancerIP", "loadBalancerSourceRanges", "loadBalancerClass",
             "allocateLoadBalancerNodePorts", "healthCheckNodePort", "trafficDistribution",
         ]
-        for entry in spec.entries where unsupported.contains(entry.name) && !entry.value.isNull {
+        for entry in spec.entries where unsupported.contains(entry.name) && !spec.value(of: entry).isNull {
             // An empty list is what some exporters write for "not set".
-            if case .sequence(let items) = entry.value.node, items.isEmpty { continue }
-            throw entry.key.error("not supported by Sluice (ClusterIP and NodePort services only)")
+            if case .sequence(let items) = entry.valueNode, items.isEmpty { continue }
+            throw spec.key(of: entry).error("not supported by Sluice (ClusterIP and NodePort services only)")
         }
     }
 

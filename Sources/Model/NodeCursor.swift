@@ -42,11 +42,7 @@ struct NodeCursor {
             guard case .scalar(let scalar) = key else {
                 throw child(key, path).error("mapping keys must be plain strings, got \(child(key, path).shape)")
             }
-            entries.append(MappingCursor.Entry(
-                name: scalar.string,
-                key: child(key, path.child(scalar.string)),
-                value: child(value, path.child(scalar.string))
-            ))
+            entries.append(MappingCursor.Entry(name: scalar.string, keyNode: key, valueNode: value))
         }
         return MappingCursor(cursor: self, entries: entries)
     }
@@ -118,19 +114,29 @@ struct NodeCursor {
 
 /// A YAML mapping being read field by field.
 struct MappingCursor {
+    /// A field as written; its cursors (and their paths) are made only for the fields read.
     struct Entry {
         var name: String
-        var key: NodeCursor
-        var value: NodeCursor
+        var keyNode: Node
+        var valueNode: Node
     }
 
     let cursor: NodeCursor
     let entries: [Entry]
 
+    func key(of entry: Entry) -> NodeCursor {
+        cursor.child(entry.keyNode, cursor.path.child(entry.name))
+    }
+
+    func value(of entry: Entry) -> NodeCursor {
+        cursor.child(entry.valueNode, cursor.path.child(entry.name))
+    }
+
     /// The field's value, or nil when it is absent or null.
     func field(_ name: String) -> NodeCursor? {
-        guard let entry = entries.first(where: { $0.name == name }), !entry.value.isNull else { return nil }
-        return entry.value
+        guard let index = entries.firstIndex(where: { $0.name == name }) else { return nil }
+        let value = value(of: entries[index])
+        return value.isNull ? nil : value
     }
 
     /// The field's value; an error at this mapping when it is absent or null.
@@ -146,14 +152,14 @@ struct MappingCursor {
     /// Where to report a problem with a field: its value when written (even as null),
     /// otherwise this mapping, under the field's path.
     func location(of name: String) -> NodeCursor {
-        entries.first(where: { $0.name == name })?.value ?? cursor.child(cursor.node, cursor.path.child(name))
+        entries.first(where: { $0.name == name }).map(value(of:)) ?? cursor.child(cursor.node, cursor.path.child(name))
     }
 
     /// For kinds read strictly: a misspelt field must not be silently ignored (a policy with a
     /// typo in `ingress` would otherwise deny everything).
     func rejectUnknownFields(_ allowed: [String]) throws(ManifestError) {
         for entry in entries where !allowed.contains(entry.name) {
-            throw entry.key.error("unknown field \"\(entry.name)\" (allowed: \(allowed.joined(separator: ", ")))")
+            throw key(of: entry).error("unknown field \"\(entry.name)\" (allowed: \(allowed.joined(separator: ", ")))")
         }
     }
 
@@ -171,7 +177,7 @@ struct MappingCursor {
         guard let node = field(name) else { return [] }
         var result: [(key: String, value: String, cursor: NodeCursor)] = []
         for entry in try node.mapping().entries {
-            let value = entry.value.child(entry.value.node, node.path.key(entry.name))
+            let value = node.child(entry.valueNode, node.path.key(entry.name))
             // As in Kubernetes, `key:` with no value is the empty string.
             result.append((entry.name, value.isNull ? "" : try value.string(), value))
         }
