@@ -1,8 +1,6 @@
-import Dispatch
 import Foundation
 import Model
 import Planner
-import Synchronization
 
 /// The last good manifests of every file, so a bad edit never costs what
 /// the file enforced before.
@@ -42,22 +40,8 @@ struct ManifestStore {
     /// Decodes files on every core: decoding is pure, and at 10,000 files it is
     /// most of a full load. Results in the order given.
     static func decode(_ files: [(path: String, contents: String)]) -> [Result<[Manifest], ManifestError>] {
-        let decodeOne: @Sendable ((path: String, contents: String)) -> Result<[Manifest], ManifestError> = { file in
+        files.concurrentMap { file in
             Result { () throws(ManifestError) -> [Manifest] in try ManifestDecoder.decode(contents: file.contents, file: file.path) }
-        }
-        // Below this, threads cost more than they save.
-        guard files.count >= 16 else { return files.map(decodeOne) }
-        let results = Mutex([Result<[Manifest], ManifestError>?](repeating: nil, count: files.count))
-        let chunks = min(files.count, 4 * max(1, ProcessInfo.processInfo.activeProcessorCount))
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let range = (files.count * chunk / chunks)..<(files.count * (chunk + 1) / chunks)
-            let decoded = range.map { decodeOne(files[$0]) }
-            results.withLock { $0.replaceSubrange(range, with: decoded) }
-        }
-        return results.withLock { results in
-            zip(files, results).map { file, result in
-                result ?? .failure(ManifestError(file: file.path, line: 1, fieldPath: "", message: "internal error: not decoded"))
-            }
         }
     }
 

@@ -232,16 +232,20 @@ actor Reconciler {
     }
 
     /// Reads the files of `names` that changed since they were last read (or
-    /// were refused), decodes them on every core and puts them in force in
-    /// name order.
+    /// were refused), reads and decodes them on every core and puts them in
+    /// force in name order.
     private func load(_ names: [String]) -> Int {
-        var read: [(name: String, contents: String)] = []
+        var changed: [String] = []
         for name in names {
             // Unchanged and good: nothing to read (a read-back run forgets the stamps).
             let stamp = directory.stamp(name)
             if let stamp, stamps[name] == stamp, store.isGood(name) { continue }
             stamps[name] = stamp
-            switch directory.read(name) {
+            changed.append(name)
+        }
+        var read: [(name: String, contents: String)] = []
+        for (name, result) in zip(changed, directory.read(changed)) {
+            switch result {
             case .contents(let text):
                 if store.needsDecoding(name, contents: text) { read.append((name, text)) }
             case .failure(let message):

@@ -39,6 +39,31 @@ struct PolicyDirectoryReadTests {
         }
     }
 
+    /// Many names are read on every core; each result is its own file's, in the order asked,
+    /// refusals included.
+    @Test func manyFilesReadAtOnceComeBackInOrder() throws {
+        try withDirectory { directory, policies in
+            var names: [String] = []
+            for index in 0..<100 {
+                let name = "f\(index).yaml"
+                try write(directory + "/" + name, Array("index: \(index)\n".utf8), mode: index % 10 == 3 ? 0o666 : 0o644)
+                names.append(name)
+            }
+            let results = policies.read(names.reversed())
+            #expect(results.count == 100)
+            for (name, result) in zip(names.reversed(), results) {
+                let index = Int(name.dropFirst().dropLast(5)) ?? -1
+                if index % 10 == 3 {
+                    #expect(failure(result)?.contains("writable by group or others") == true, "\(name)")
+                } else if case .contents(let text) = result {
+                    #expect(text == "index: \(index)\n")
+                } else {
+                    Issue.record("\(name): \(result)")
+                }
+            }
+        }
+    }
+
     @Test func whatCannotBeTrustedOrReadIsRefusedWithTheReason() throws {
         try withDirectory { directory, policies in
             let outside = (directory as NSString).deletingLastPathComponent + "/outside.yaml"
