@@ -109,9 +109,10 @@ struct IndexSlots: MaglevSlots {
 }
 
 /// Slots written into memory as backend ids, `stride` bytes apart. The fill claims slots in
-/// a 64 KiB array of ids and a bitmap of which are taken (the walk probes it about M ln M
-/// times, and 2 KiB of bits stay in the first-level cache); the ids then go to `memory` in
-/// one sequential pass, which costs less than scattering them over its `stride` × M bytes.
+/// a compact array of ids (64 KiB at the default size) and a bitmap of which are taken (the
+/// walk probes it about M ln M times, and 2 KiB of bits stay in the first-level cache); the
+/// ids then go to `memory` in one sequential pass, which costs less than scattering them
+/// over its `stride` × M bytes.
 struct MemorySlots: MaglevSlots {
     /// The id of each input backend.
     let ids: [UInt32]
