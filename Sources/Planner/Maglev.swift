@@ -28,16 +28,21 @@ public enum Maglev {
         ranks(backends, size: size).map { Int($0) }
     }
 
-    /// `table` as 32-bit indexes: half the memory to walk while filling (a table of 16381
-    /// slots then fits in the first-level cache), which is most of the time it takes.
+    /// `table` as 32-bit indexes, filled as the agent fills a table it writes (`MaglevSlots`).
     static func ranks(_ backends: [Backend], size: Int) -> [Int32] {
-        var slots = IndexSlots(storage: [Int32](repeating: -1, count: size))
-        return fill(backends, size: size, into: &slots) ? slots.storage : []
+        var ranks = [Int32](repeating: -1, count: size)
+        let indexes = backends.indices.map { UInt32($0) }
+        let filled = ranks.withUnsafeMutableBytes { memory in
+            MaglevSlots.with(memory: memory, stride: MemoryLayout<Int32>.stride, ids: indexes, size: size) { slots in
+                fill(backends, size: size, into: slots)
+            }
+        }
+        return filled ? ranks : []
     }
 
     /// Fills `slots` (all free on entry) as `table` describes. False, leaving them free, when
     /// no backend has a weight.
-    static func fill<Slots: MaglevSlots>(_ backends: [Backend], size: Int, into slots: inout Slots) -> Bool {
+    static func fill(_ backends: [Backend], size: Int, into slots: MaglevSlots) -> Bool {
         precondition(size > 1 && Primes.isPrime(size), "Maglev table size \(size) is not a prime")
         // Order by identity, so the input order (file order, map order) never matters.
         let order = backends.indices.filter { backends[$0].weight > 0 }
@@ -90,30 +95,12 @@ public enum Maglev {
     }
 }
 
-/// Where a fill puts its slots.
-protocol MaglevSlots {
-    func isFree(_ slot: Int) -> Bool
-    /// Gives `slot` to the backend at `index` of the fill's input.
-    mutating func claim(_ slot: Int, by index: Int32)
-}
-
-/// Slots holding the backend's index in the input; -1 is free.
-struct IndexSlots: MaglevSlots {
-    var storage: [Int32]
-
-    func isFree(_ slot: Int) -> Bool { storage.withUnsafeBufferPointer { $0[slot] < 0 } }
-
-    mutating func claim(_ slot: Int, by index: Int32) {
-        storage.withUnsafeMutableBufferPointer { $0[slot] = index }
-    }
-}
-
-/// Slots written into memory as backend ids, `stride` bytes apart. The fill claims slots in
-/// a compact array of ids (64 KiB at the default size) and a bitmap of which are taken (the
-/// walk probes it about M ln M times, and 2 KiB of bits stay in the first-level cache); the
-/// ids then go to `memory` in one sequential pass, which costs less than scattering them
-/// over its `stride` × M bytes.
-struct MemorySlots: MaglevSlots {
+/// Where a fill puts its slots: backend ids bound for memory, `stride` bytes apart. The fill
+/// claims slots in a compact array of ids (64 KiB at the default size) and a bitmap of which
+/// are taken (the walk probes it about M ln M times, and 2 KiB of bits stay in the
+/// first-level cache); the ids then go to `memory` in one sequential pass, which costs less
+/// than scattering them over its `stride` × M bytes.
+struct MaglevSlots {
     /// The id of each input backend.
     let ids: [UInt32]
     /// One bit per slot, set once taken; zeroed on entry.
@@ -123,15 +110,17 @@ struct MemorySlots: MaglevSlots {
 
     func isFree(_ slot: Int) -> Bool { taken[slot &>> 6] & (1 &<< UInt64(slot & 63)) == 0 }
 
+    /// Gives `slot` to the backend at `index` of the fill's input.
     func claim(_ slot: Int, by index: Int32) {
         taken[slot &>> 6] |= 1 &<< UInt64(slot & 63)
         claimed[slot] = ids[Int(index)]
     }
 
     /// Runs `body` with slots for `size` ids, then writes what it claimed into `memory`
-    /// (nothing when `body` returns false: the memory stays as it was).
+    /// (nothing when `body` returns false: the memory stays as it was). Returns what `body` did.
+    @discardableResult
     static func with(memory: UnsafeMutableRawBufferPointer, stride: Int, ids: [UInt32], size: Int,
-                     _ body: (inout MemorySlots) -> Bool) {
+                     _ body: (MaglevSlots) -> Bool) -> Bool {
         let taken = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: (size + 63) / 64)
         taken.initialize(repeating: 0)
         let claimed = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: size)
@@ -139,11 +128,11 @@ struct MemorySlots: MaglevSlots {
             taken.deallocate()
             claimed.deallocate()
         }
-        var slots = MemorySlots(ids: ids, taken: taken, claimed: claimed)
-        guard body(&slots) else { return }
+        guard body(MaglevSlots(ids: ids, taken: taken, claimed: claimed)) else { return false }
         for slot in 0..<size {
             memory.storeBytes(of: claimed[slot], toByteOffset: slot &* stride, as: UInt32.self)
         }
+        return true
     }
 }
 

@@ -95,8 +95,8 @@ public struct MaglevTable: Sendable, Hashable {
     /// ids are not).
     public func write(into memory: UnsafeMutableRawBufferPointer, stride: Int) {
         precondition(memory.count >= (size - 1) * stride + 4 && stride >= 4, "table memory too small")
-        MemorySlots.with(memory: memory, stride: stride, ids: members.map(\.id), size: size) { slots in
-            Maglev.fill(backends, size: size, into: &slots)
+        MaglevSlots.with(memory: memory, stride: stride, ids: members.map(\.id), size: size) { slots in
+            Maglev.fill(backends, size: size, into: slots)
         }
     }
 
