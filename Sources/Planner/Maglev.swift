@@ -25,25 +25,53 @@ public enum Maglev {
     /// Empty when no backend has a weight. `size` must be a prime (the permutation
     /// needs `skip` coprime to it) and larger than the number of backends.
     public static func table(_ backends: [Backend], size: Int) -> [Int] {
-        ranks(backends, size: size).map { Int($0) }
+        var table = [UInt32](repeating: 0, count: size)
+        let filled = table.withUnsafeMutableBytes { memory in
+            write(backends, ids: backends.indices.map { UInt32($0) }, size: size, into: memory, stride: 4)
+        }
+        return filled ? table.map { Int($0) } : []
     }
 
-    /// `table` as 32-bit indexes, filled as the agent fills a table it writes (`MaglevSlots`).
-    static func ranks(_ backends: [Backend], size: Int) -> [Int32] {
-        var ranks = [Int32](repeating: -1, count: size)
-        let indexes = backends.indices.map { UInt32($0) }
-        let filled = ranks.withUnsafeMutableBytes { memory in
-            MaglevSlots.with(memory: memory, stride: MemoryLayout<Int32>.stride, ids: indexes, size: size) { slots in
-                fill(backends, size: size, into: slots)
+    /// Writes the table into `memory` as `ids` (one per backend), `stride` bytes apart.
+    /// False, leaving the memory untouched, when no backend has a weight.
+    ///
+    /// The fill marks slots in a compact scratch array (16 KiB at the default size for up to
+    /// 254 backends; its walk probes it a few times per slot, always in the first-level
+    /// cache), then writes the ids in one sequential pass, which costs less than scattering
+    /// them over `stride` × `size` bytes of a map's mapping.
+    @discardableResult
+    static func write(_ backends: [Backend], ids: [UInt32], size: Int,
+                      into memory: UnsafeMutableRawBufferPointer, stride: Int) -> Bool {
+        precondition(size > 1 && Primes.isPrime(size), "Maglev table size \(size) is not a prime")
+        precondition(ids.count == backends.count, "one id per backend")
+        switch backends.count {
+        case ..<Int(UInt8.max): return write(UInt8.self, backends, ids: ids, size: size, into: memory, stride: stride)
+        case ..<Int(UInt16.max): return write(UInt16.self, backends, ids: ids, size: size, into: memory, stride: stride)
+        default: return write(UInt32.self, backends, ids: ids, size: size, into: memory, stride: stride)
+        }
+    }
+
+    /// `write` with marks of type `Mark`: 0 for a free slot, else 1 + its backend's index.
+    private static func write<Mark: FixedWidthInteger & UnsignedInteger>(
+        _: Mark.Type, _ backends: [Backend], ids: [UInt32], size: Int,
+        into memory: UnsafeMutableRawBufferPointer, stride: Int
+    ) -> Bool {
+        let marks = UnsafeMutableBufferPointer<Mark>.allocate(capacity: size)
+        defer { marks.deallocate() }
+        marks.initialize(repeating: 0)
+        guard fill(backends, size: size, marks: marks) else { return false }
+        ids.withUnsafeBufferPointer { ids in
+            for slot in 0..<size {
+                memory.storeBytes(of: ids[Int(marks[slot]) &- 1], toByteOffset: slot &* stride, as: UInt32.self)
             }
         }
-        return filled ? ranks : []
+        return true
     }
 
-    /// Fills `slots` (all free on entry) as `table` describes. False, leaving them free, when
-    /// no backend has a weight.
-    static func fill(_ backends: [Backend], size: Int, into slots: MaglevSlots) -> Bool {
-        precondition(size > 1 && Primes.isPrime(size), "Maglev table size \(size) is not a prime")
+    /// Marks every slot with its backend. False, marking none, when no backend has a weight.
+    private static func fill<Mark: FixedWidthInteger & UnsignedInteger>(
+        _ backends: [Backend], size: Int, marks: UnsafeMutableBufferPointer<Mark>
+    ) -> Bool {
         // Order by identity, so the input order (file order, map order) never matters.
         let order = backends.indices.filter { backends[$0].weight > 0 }
             .sorted { backends[$0].identity.lexicographicallyPrecedes(backends[$1].identity) }
@@ -55,7 +83,8 @@ public enum Maglev {
             let identity = backends[index].identity
             return Walker(position: Int(StableHash.hash(identity, seed: 0x6f66_6673_6574) % UInt64(size)),
                           skip: Int(StableHash.hash(identity, seed: 0x736b_6970) % UInt64(size - 1)) + 1,
-                          weight: UInt64(backends[index].weight), credit: 0, index: Int32(index))
+                          weight: UInt64(backends[index].weight), credit: 0,
+                          mark: Mark(truncatingIfNeeded: index &+ 1))
         }
         let maximum = walkers.map(\.weight).max() ?? 1
         walkers.withUnsafeMutableBufferPointer { walkers in
@@ -68,11 +97,11 @@ public enum Maglev {
                         // Next free slot along this backend's permutation.
                         let skip = walkers[rank].skip
                         var slot = walkers[rank].position
-                        while !slots.isFree(slot) {
+                        while marks[slot] != 0 {
                             slot &+= skip
                             if slot >= size { slot &-= size }
                         }
-                        slots.claim(slot, by: walkers[rank].index)
+                        marks[slot] = walkers[rank].mark
                         slot &+= skip
                         walkers[rank].position = slot >= size ? slot &- size : slot
                         filled &+= 1
@@ -85,54 +114,13 @@ public enum Maglev {
     }
 
     /// One backend's walk along its permutation.
-    private struct Walker {
+    private struct Walker<Mark> {
         var position: Int
         let skip: Int
         let weight: UInt64
         var credit: UInt64
-        /// Its index in the caller's `backends`.
-        let index: Int32
-    }
-}
-
-/// Where a fill puts its slots: backend ids bound for memory, `stride` bytes apart. The fill
-/// claims slots in a compact array of ids (64 KiB at the default size) and a bitmap of which
-/// are taken (the walk probes it about M ln M times, and 2 KiB of bits stay in the
-/// first-level cache); the ids then go to `memory` in one sequential pass, which costs less
-/// than scattering them over its `stride` × M bytes.
-struct MaglevSlots {
-    /// The id of each input backend.
-    let ids: [UInt32]
-    /// One bit per slot, set once taken; zeroed on entry.
-    let taken: UnsafeMutableBufferPointer<UInt64>
-    /// Each slot's backend id while the fill runs.
-    let claimed: UnsafeMutableBufferPointer<UInt32>
-
-    func isFree(_ slot: Int) -> Bool { taken[slot &>> 6] & (1 &<< UInt64(slot & 63)) == 0 }
-
-    /// Gives `slot` to the backend at `index` of the fill's input.
-    func claim(_ slot: Int, by index: Int32) {
-        taken[slot &>> 6] |= 1 &<< UInt64(slot & 63)
-        claimed[slot] = ids[Int(index)]
-    }
-
-    /// Runs `body` with slots for `size` ids, then writes what it claimed into `memory`
-    /// (nothing when `body` returns false: the memory stays as it was). Returns what `body` did.
-    @discardableResult
-    static func with(memory: UnsafeMutableRawBufferPointer, stride: Int, ids: [UInt32], size: Int,
-                     _ body: (MaglevSlots) -> Bool) -> Bool {
-        let taken = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: (size + 63) / 64)
-        taken.initialize(repeating: 0)
-        let claimed = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: size)
-        defer {
-            taken.deallocate()
-            claimed.deallocate()
-        }
-        guard body(MaglevSlots(ids: ids, taken: taken, claimed: claimed)) else { return false }
-        for slot in 0..<size {
-            memory.storeBytes(of: claimed[slot], toByteOffset: slot &* stride, as: UInt32.self)
-        }
-        return true
+        /// What its slots are marked with: 1 + its index in the caller's `backends`.
+        let mark: Mark
     }
 }
 

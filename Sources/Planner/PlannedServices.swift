@@ -87,7 +87,7 @@ public struct MaglevTable: Sendable, Hashable {
     /// The backend id of every slot, computed on each call (Maglev.table); empty when no
     /// member has a weight.
     public var slots: [UInt32] {
-        Maglev.ranks(backends, size: size).map { members[Int($0)].id }
+        Maglev.table(backends, size: size).map { members[$0].id }
     }
 
     /// Writes the backend id of every slot into `memory`, which holds `size` zeroed elements
@@ -95,9 +95,7 @@ public struct MaglevTable: Sendable, Hashable {
     /// ids are not).
     public func write(into memory: UnsafeMutableRawBufferPointer, stride: Int) {
         precondition(memory.count >= (size - 1) * stride + 4 && stride >= 4, "table memory too small")
-        MaglevSlots.with(memory: memory, stride: stride, ids: members.map(\.id), size: size) { slots in
-            Maglev.fill(backends, size: size, into: slots)
-        }
+        Maglev.write(backends, ids: members.map(\.id), size: size, into: memory, stride: stride)
     }
 
     private var backends: [Maglev.Backend] {
