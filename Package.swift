@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(name: "sluice-cni", dependencies: ["CNI"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "Agent", "Model", "Planner"]),
         .executableTarget(name: "sluice-plan-bench", dependencies: ["Planner", "Model"]),
-        .target(name: "TestSupport", dependencies: ["BPF"]),
+        .target(name: "TestSupport", dependencies: ["BPF", "CSluiceBPF"]),
         // `make bench`: the runner and its load generator live in bench/, apart from the product.
         .executableTarget(
             name: "sluice-bench",

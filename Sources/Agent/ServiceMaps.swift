@@ -17,7 +17,8 @@ public struct ServiceMaps: Sendable {
         frontends = try object.map(SLUICE_MAP_SERVICES)
         backends = try object.map(SLUICE_MAP_BACKENDS)
         members = try object.map(SLUICE_MAP_SERVICE_MEMBERS)
-        tables = try BPFArrayOfMaps(outer: try object.map(SLUICE_MAP_MAGLEV), innerFlags: Self.tableFlags)
+        tables = try BPFArrayOfMaps(outer: try object.map(SLUICE_MAP_MAGLEV), innerFlags: Self.tableFlags,
+                                    innerValueSize: MemoryLayout<sluice_maglev_pair>.size)
         serviceMetrics = try object.perCPUMap(SLUICE_MAP_SERVICE_METRICS)
         backendMetrics = try object.perCPUMap(SLUICE_MAP_BACKEND_METRICS)
     }

@@ -11,8 +11,8 @@ extension ServiceSync {
     static let tablesPerSwap = 2048
 
     /// Computes and swaps in the tables of `changed` (service id -> table), in batches of
-    /// `tablesPerSwap`; every core computes tables at once, each straight into its new inner
-    /// map's memory (no slot array in between). Returns the kernel ids of the new inner maps.
+    /// `tablesPerSwap`; every core computes tables at once, each written into its new inner
+    /// map's mapping in one pass. Returns the kernel ids of the new inner maps.
     func writeTables(_ changed: [(id: UInt32, table: MaglevTable)]) throws(BPFError) -> [UInt32: UInt32] {
         var mapIDs: [UInt32: UInt32] = [:]
         for start in stride(from: 0, to: changed.count, by: Self.tablesPerSwap) {

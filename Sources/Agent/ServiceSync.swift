@@ -53,6 +53,7 @@ final class ServiceSync {
         object = try BPFObject(path: configuration.bpfObjectDirectory + "/" + Self.objectName,
                                pinDirectory: configuration.pinDirectory, capacities: configuration.mapCapacities)
         maps = try ServiceMaps(object: object)
+        let upgrade = TableUpgrade.copy(pinDirectory: configuration.pinDirectory, into: maps.tables, logger: logger)
         links = try ServiceSocketHooks.attach(object, cgroupPath: configuration.cgroupPath,
                                               pinDirectory: configuration.pinDirectory)
         metrics = ServiceMetrics(maps: maps)
@@ -69,6 +70,7 @@ final class ServiceSync {
             logger.info("NodePort translation attached",
                         metadata: ["interfaces": "\(configuration.nodePortInterfaces.joined(separator: ","))"])
         }
+        upgrade?.finish()
     }
 
     /// Makes the maps hold `plan`; `readBack` diffs against the kernel instead of the last

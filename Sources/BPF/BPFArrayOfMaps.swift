@@ -1,8 +1,10 @@
 import CSluiceBPF
 import Glibc
 
-/// An ARRAY_OF_MAPS whose inner maps are `UInt32` arrays the agent builds and swaps in whole:
-/// a reader sees the old inner map or the new one, never a mix.
+/// An ARRAY_OF_MAPS whose inner maps are tables of `UInt32` the agent builds and swaps in
+/// whole: a reader sees the old inner map or the new one, never a mix. A table's values are
+/// packed into array elements of `innerValueSize` bytes (4: one value each; 8: two, the first
+/// at the lower address), since the kernel spaces elements 8 bytes apart whatever their size.
 ///
 /// Inner maps are created with the template's flags, which must include `BPF_F_MMAPABLE`
 /// (they are filled and read with one copy through a shared mapping) and may include
@@ -11,8 +13,10 @@ public struct BPFArrayOfMaps: Sendable {
     public let outer: BPFMap<UInt32, UInt32>
     /// `map_flags` every inner map is created with (the template's).
     public let innerFlags: UInt32
+    /// `value_size` of every inner map (the template's): 4 or 8.
+    public let innerValueSize: Int
 
-    public init(outer: BPFMap<UInt32, UInt32>, innerFlags: UInt32) throws(BPFError) {
+    public init(outer: BPFMap<UInt32, UInt32>, innerFlags: UInt32, innerValueSize: Int) throws(BPFError) {
         guard outer.info.type == BPF_MAP_TYPE_ARRAY_OF_MAPS.rawValue else {
             throw BPFError(kind: .layoutMismatch, call: "BPFArrayOfMaps.init",
                            subject: "\(outer.name) is map type \(outer.info.type), not an array of maps", errno: EINVAL)
@@ -21,8 +25,14 @@ public struct BPFArrayOfMaps: Sendable {
             throw BPFError(kind: .invalidArgument, call: "BPFArrayOfMaps.init",
                            subject: "\(outer.name): inner maps must be BPF_F_MMAPABLE", errno: EINVAL)
         }
+        guard innerValueSize == 4 || innerValueSize == Self.elementSize else {
+            throw BPFError(kind: .invalidArgument, call: "BPFArrayOfMaps.init",
+                           subject: "\(outer.name): inner values of \(innerValueSize) bytes hold no whole number of UInt32 per element",
+                           errno: EINVAL)
+        }
         self.outer = outer
         self.innerFlags = innerFlags
+        self.innerValueSize = innerValueSize
     }
 
     /// Creates an inner array holding `values`, then points slot `index` at it in one update.
@@ -73,22 +83,44 @@ public struct BPFArrayOfMaps: Sendable {
         }
     }
 
-    /// A new inner array of `count` elements that `fill` writes through the array's mapping:
-    /// the elements start zeroed and sit `stride` bytes apart (8: the kernel aligns each
-    /// value). Nothing is copied on the way. `bpf_map_create`, `mmap`.
+    /// A new inner array for `count` values that `fill` writes through the array's mapping:
+    /// they start zeroed and sit `stride` bytes apart (8 with one value per element, 4 with
+    /// two). Nothing is copied on the way. `bpf_map_create`, `mmap`.
     public func makeTable(count: Int, name: String, index: UInt32,
                           fill: (UnsafeMutableRawBufferPointer, Int) -> Void) throws(BPFError) -> FileDescriptor {
         let subject = "\(outer.name)[\(index)]"
+        let perElement = innerValueSize / 4
+        let elements = (count + perElement - 1) / perElement
         var opts = bpf_map_create_opts()
         opts.sz = MemoryLayout<bpf_map_create_opts>.size
         opts.map_flags = innerFlags
-        let fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, 4, UInt32(count), &opts)
+        let fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, UInt32(innerValueSize), UInt32(elements), &opts)
         guard fd >= 0 else { throw .libbpf(fd, call: "bpf_map_create", subject: "\(subject) of \(count)") }
         let inner = FileDescriptor(owning: fd)
-        try Self.withMapping(fd: inner.rawValue, count: count, writable: true, subject: name) { memory in
-            fill(memory, Self.stride)
+        try Self.withMapping(fd: inner.rawValue, elements: elements, writable: true, subject: name) { memory in
+            fill(memory, Self.elementSize / perElement)
         }
         return inner
+    }
+
+    /// Copies every table of `other` (of either value size) into the same slot here, as new
+    /// inner maps swapped in `perSwap` at a time. Returns how many were copied. Walks all of
+    /// `other`'s slots: one lookup each.
+    @discardableResult
+    public func copyTables(from other: BPFArrayOfMaps, name: String, perSwap: Int) throws(BPFError) -> Int {
+        var made: [(index: UInt32, table: FileDescriptor)] = []
+        var copied = 0
+        for index in 0..<other.outer.info.maxEntries {
+            guard let values = try other.contents(index) else { continue }
+            made.append((index, try makeTable(values, name: name, index: index)))
+            if made.count == perSwap {
+                try swap(made)
+                copied += made.count
+                made = []
+            }
+        }
+        try swap(made)
+        return copied + made.count
     }
 
     /// Empties the slots, in one `bpf_map_delete_batch` (one grace period) when the kernel can.
@@ -124,7 +156,10 @@ public struct BPFArrayOfMaps: Sendable {
     }
 
     /// The values of the inner map in slot `index`, read through a shared mapping; nil when
-    /// the slot is empty. `bpf_map_get_fd_by_id`, `mmap`.
+    /// the slot is empty. Inner maps of either value size are read, so a table written under
+    /// another layout can be moved (`innerValueSize` is this map's own). Values are never 0
+    /// in a table: with two to an element, a last 0 is the padding of an odd count and is
+    /// dropped. `bpf_map_get_fd_by_id`, `mmap`.
     public func contents(_ index: UInt32) throws(BPFError) -> [UInt32]? {
         guard let id = try innerMapID(index) else { return nil }
         let fd = bpf_map_get_fd_by_id(id)
@@ -136,22 +171,30 @@ public struct BPFArrayOfMaps: Sendable {
         }
         let inner = FileDescriptor(owning: fd)
         let info = try BPFMapInfo.of(fd: inner.rawValue, subject: "\(outer.name)[\(index)]")
-        var values = [UInt32](repeating: 0, count: Int(info.maxEntries))
-        try Self.withMapping(fd: inner.rawValue, count: values.count, writable: false, subject: info.name) { memory in
+        let perElement = Int(info.valueSize) / 4
+        guard perElement == 1 || perElement == 2 else {
+            throw BPFError(kind: .layoutMismatch, call: "BPFArrayOfMaps.contents",
+                           subject: "\(outer.name)[\(index)] has values of \(info.valueSize) bytes", errno: EINVAL)
+        }
+        let elements = Int(info.maxEntries)
+        var values = [UInt32](repeating: 0, count: elements * perElement)
+        let stride = Self.elementSize / perElement
+        try Self.withMapping(fd: inner.rawValue, elements: elements, writable: false, subject: info.name) { memory in
             for index in values.indices {
-                values[index] = memory.load(fromByteOffset: index * Self.stride, as: UInt32.self)
+                values[index] = memory.load(fromByteOffset: index * stride, as: UInt32.self)
             }
         }
+        if perElement == 2, values.last == 0 { values.removeLast() }
         return values
     }
 
     /// An array's elements sit 8 bytes apart in its mapping, whatever their size.
-    private static let stride = 8
+    private static let elementSize = 8
 
-    /// Maps the value area of an mmapable array of `count` u32 (the kernel rounds it up to pages).
-    private static func withMapping(fd: Int32, count: Int, writable: Bool, subject: String,
+    /// Maps the value area of an mmapable array of `elements` (the kernel rounds it up to pages).
+    private static func withMapping(fd: Int32, elements: Int, writable: Bool, subject: String,
                                     _ body: (UnsafeMutableRawBufferPointer) -> Void) throws(BPFError) {
-        let bytes = count * stride
+        let bytes = elements * elementSize
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let length = max(page, (bytes + page - 1) / page * page)
         let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ

@@ -113,7 +113,7 @@ public struct PlannedServices: Sendable, Equatable {
     public var backends: TreeDictionary<UInt32, sluice_backend_value> = [:]
     /// sluice_sbe_v1: which backends serve which service, and how.
     public var members: TreeDictionary<sluice_service_member_key, sluice_service_member_value> = [:]
-    /// sluice_mgl_v1: service id -> table; services without a backend taking new flows have none.
+    /// sluice_mgl_v2: service id -> table; services without a backend taking new flows have none.
     public var tables: TreeDictionary<UInt32, MaglevTable> = [:]
     /// Service id -> what it is, for counters and logs.
     public var frontendNames: TreeDictionary<UInt32, FrontendRef> = [:]

@@ -52,9 +52,9 @@ for _ in 0..<repetitions {
 }
 
 // Writing Maglev tables, as the agent does for each changed service: 3 backends, the default
-// size, straight into memory laid out like a BPF array's (8-byte elements).
+// size, straight into memory laid out like a table's inner map (two ids to an 8-byte element).
 let tableSize = Int(MaglevTable(members: [], size: 16381).size)
-let tableMemory = UnsafeMutableRawBufferPointer.allocate(byteCount: tableSize * 8, alignment: 8)
+let tableMemory = UnsafeMutableRawBufferPointer.allocate(byteCount: (tableSize + 1) * 4, alignment: 8)
 defer { tableMemory.deallocate() }
 var tableWrites: [Double] = []
 for round in 0..<repetitions {
@@ -67,7 +67,7 @@ for round in 0..<repetitions {
     let start = clock.now
     for table in tables {
         tableMemory.initializeMemory(as: UInt8.self, repeating: 0)
-        table.write(into: tableMemory, stride: 8)
+        table.write(into: tableMemory, stride: 4)
     }
     tableWrites.append(seconds(clock.now - start) / Double(tables.count))
 }

@@ -1,3 +1,5 @@
+import BPF
+import CSluiceBPF
 import Foundation
 import Glibc
 import Testing
@@ -55,7 +57,7 @@ struct ServiceLoadBalancingTests {
                 == Double(counts["b0"] ?? 0))
             // Map pressure: a frontend and a table per VIP (IPv4, IPv6) and port (http, dns).
             #expect(try agent.metric("sluice_map_entries", ["map": "sluice_svc_v1"]) == 4)
-            #expect(try agent.metric("sluice_map_entries", ["map": "sluice_mgl_v1"]) == 4)
+            #expect(try agent.metric("sluice_map_entries", ["map": "sluice_mgl_v2"]) == 4)
             #expect(try agent.metric("sluice_map_capacity_entries", ["map": "sluice_svc_v1"]) > 0)
             // IPv6 VIP to the pods' IPv6 addresses.
             #expect(try connect(client, agent, to: ServiceManifests.vip6).answer?.hasPrefix("b") == true)
@@ -191,5 +193,49 @@ struct ServiceRestartTests {
         #expect(try backendsReached() == ["b0", "b1"])
         try agent.restart()
         #expect(try backendsReached() == ["b0", "b1"])
+    }
+
+    /// An agent of ABI 2 left its tables one id to an element under `sluice_mgl_v1`, and no
+    /// packed map: the new agent moves them into its packed map before it attaches the new
+    /// programs, then removes the old pin.
+    @Test func tablesAnEarlierAgentLeftUnpackedAreMovedBeforeTheNewProgramsAttach() throws {
+        let topology = try makeTopology(podNames: ["client", "b0", "b1"])
+        defer { topology.teardown() }
+        var pods = ""
+        for pod in topology.pods {
+            let isBackend = pod.name.hasPrefix("b")
+            if isBackend { try pod.serve(tcp: [ServiceManifests.backendTCP]) }
+            pods += ServiceManifests.pod(pod, labels: ["app": isBackend ? "web" : pod.name], node: topology.id)
+        }
+        let agent = try RunningAgent(topology: topology, files: ["pods.yaml": pods, "service.yaml": ServiceManifests.service()])
+        defer { agent.teardown() }
+        let packedPin = agent.pins.path + "/" + SLUICE_MAP_MAGLEV
+        let packed = try BPFArrayOfMaps(outer: try BPFMap(pinnedAt: packedPin), innerFlags: UnpackedMaglevTables.innerFlags,
+                                        innerValueSize: MemoryLayout<sluice_maglev_pair>.size)
+        agent.kill()
+
+        let unpacked = try UnpackedMaglevTables.pin(in: agent.pins.path, slots: packed.outer.info.maxEntries)
+        var tables: [(index: UInt32, values: [UInt32])] = []
+        for index in 0..<packed.outer.info.maxEntries {
+            if let values = try packed.contents(index) { tables.append((index, values)) }
+        }
+        #expect(tables.count == 4, "a table per family and port")
+        try unpacked.replace(tables, name: "sluice_mgl_t")
+        #expect(unlink(packedPin) == 0)
+
+        try agent.restart()
+        let lines = agent.log.split(separator: "\n")
+        let moved = try #require(lines.lastIndex { $0.contains("Maglev tables moved to the packed map") }, "\(lines)")
+        let attached = try #require(lines.lastIndex { $0.contains("socket load balancer attached") }, "\(lines)")
+        #expect(moved < attached, "the tables move before the programs attach")
+        #expect(lines[moved].contains("tables=4"), "\(lines[moved])")
+        #expect(access(agent.pins.path + "/" + UnpackedMaglevTables.name, F_OK) != 0, "old pin left behind")
+        var seen: Set<String> = []
+        for _ in 0..<30 {
+            let answer = try topology.pods[0].tcp(to: ServiceManifests.vip4, port: ServiceManifests.httpPort,
+                                                  cgroup: agent.cgroup).answer ?? "none"
+            seen.insert(String(answer.split(separator: " ").first ?? "none"))
+        }
+        #expect(seen == ["b0", "b1"])
     }
 }

@@ -31,7 +31,7 @@ struct ArrayOfMapsTests {
         let lb = try LoadedSocketLB()
         defer { lb.teardown() }
         #expect(throws: BPFError.self) {
-            try BPFArrayOfMaps(outer: lb.tables.outer, innerFlags: UInt32(BPF_F_INNER_MAP))
+            try BPFArrayOfMaps(outer: lb.tables.outer, innerFlags: UInt32(BPF_F_INNER_MAP), innerValueSize: 8)
         }
     }
 }

@@ -28,7 +28,8 @@ final class LoadedNodePort {
             services = try object.map(SLUICE_MAP_SERVICES)
             backends = try object.map(SLUICE_MAP_BACKENDS)
             members = try object.map(SLUICE_MAP_SERVICE_MEMBERS)
-            tables = try BPFArrayOfMaps(outer: try object.map(SLUICE_MAP_MAGLEV), innerFlags: LoadedSocketLB.innerFlags)
+            tables = try BPFArrayOfMaps(outer: try object.map(SLUICE_MAP_MAGLEV), innerFlags: LoadedSocketLB.innerFlags,
+                                        innerValueSize: MemoryLayout<sluice_maglev_pair>.size)
             nat = try object.map(SLUICE_MAP_NAT)
             serviceMetrics = try object.perCPUMap(SLUICE_MAP_SERVICE_METRICS)
         } catch {

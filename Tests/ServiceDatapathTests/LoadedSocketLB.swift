@@ -38,7 +38,8 @@ final class LoadedSocketLB {
             services = try object.map(SLUICE_MAP_SERVICES)
             backends = try object.map(SLUICE_MAP_BACKENDS)
             members = try object.map(SLUICE_MAP_SERVICE_MEMBERS)
-            tables = try BPFArrayOfMaps(outer: try object.map(SLUICE_MAP_MAGLEV), innerFlags: Self.innerFlags)
+            tables = try BPFArrayOfMaps(outer: try object.map(SLUICE_MAP_MAGLEV), innerFlags: Self.innerFlags,
+                                        innerValueSize: MemoryLayout<sluice_maglev_pair>.size)
             affinity = try object.map(SLUICE_MAP_AFFINITY)
             reverse = try object.map(SLUICE_MAP_REVERSE_SOCK)
             serviceMetrics = try object.perCPUMap(SLUICE_MAP_SERVICE_METRICS)

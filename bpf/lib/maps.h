@@ -135,10 +135,13 @@ __SLUICE_SAME_NAME(sluice_be_v1, SLUICE_MAP_BACKENDS);
 struct sluice_maglev_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_INNER_MAP | BPF_F_MMAPABLE);
-	__uint(max_entries, SLUICE_MAGLEV_MAX_SIZE);
+	__uint(max_entries, SLUICE_MAGLEV_MAX_PAIRS);
 	__type(key, __u32);
-	__type(value, __u32);
+	/* The pair's size: clang emits a struct reached only through this pointer as a bare
+	 * declaration, whose size libbpf cannot find. */
+	__type(value, __u64);
 };
+_Static_assert(sizeof(struct sluice_maglev_pair) == sizeof(__u64), "a Maglev table element is one pair");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -146,8 +149,8 @@ struct {
 	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct sluice_maglev_table); /* a flexible array: must come last */
-} sluice_mgl_v1 SEC(".maps");
-__SLUICE_SAME_NAME(sluice_mgl_v1, SLUICE_MAP_MAGLEV);
+} sluice_mgl_v2 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_mgl_v2, SLUICE_MAP_MAGLEV);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -47,18 +47,19 @@ static __always_inline __u32 sluice_hash64(__u64 value)
 static __always_inline __u32 __sluice_maglev_pick(const struct sluice_service_value *svc, __u32 hash)
 {
 	__u32 service_id = svc->service_id;
-	__u32 slot;
-	__u32 *backend_id;
+	const struct sluice_maglev_pair *pair;
+	__u32 slot, index;
 	void *table;
 
 	if (!svc->table_size)
 		return 0;
-	table = bpf_map_lookup_elem(&sluice_mgl_v1, &service_id);
+	table = bpf_map_lookup_elem(&sluice_mgl_v2, &service_id);
 	if (!table)
 		return 0;
 	slot = hash % svc->table_size;
-	backend_id = bpf_map_lookup_elem(table, &slot);
-	return backend_id ? *backend_id : 0;
+	index = slot / 2;
+	pair = bpf_map_lookup_elem(table, &index);
+	return pair ? pair->backend_id[slot & 1] : 0;
 }
 
 /* True while `backend_id` takes new flows of the service (an affinity may keep pointing at it). */

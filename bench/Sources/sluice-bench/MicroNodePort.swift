@@ -33,7 +33,8 @@ final class MicroNodePort {
         members = try object.map(SLUICE_MAP_SERVICE_MEMBERS)
         // The inner map template's flags (bpf/lib/maps.h), as the agent's ServiceMaps has them.
         tables = try BPFArrayOfMaps(outer: try object.map(SLUICE_MAP_MAGLEV),
-                                    innerFlags: UInt32(BPF_F_INNER_MAP) | UInt32(BPF_F_MMAPABLE))
+                                    innerFlags: UInt32(BPF_F_INNER_MAP) | UInt32(BPF_F_MMAPABLE),
+                                    innerValueSize: MemoryLayout<sluice_maglev_pair>.size)
     }
 
     /// Loads a fresh copy, runs `body`, and removes the pins whatever happens.

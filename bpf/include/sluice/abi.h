@@ -17,7 +17,7 @@
 
 #include <linux/types.h>
 
-#define SLUICE_ABI_VERSION 2
+#define SLUICE_ABI_VERSION 3
 
 /* Pinned map names (also the names in the BPF objects; <= 15 chars). */
 #define SLUICE_MAP_ENDPOINTS "sluice_ep_v1"
@@ -401,7 +401,7 @@ _Static_assert(sizeof(struct sluice_event_state) == 32, "event state");
  */
 #define SLUICE_MAP_SERVICES        "sluice_svc_v1"
 #define SLUICE_MAP_BACKENDS        "sluice_be_v1"
-#define SLUICE_MAP_MAGLEV          "sluice_mgl_v1"
+#define SLUICE_MAP_MAGLEV          "sluice_mgl_v2"
 #define SLUICE_MAP_SERVICE_MEMBERS "sluice_sbe_v1"
 #define SLUICE_MAP_AFFINITY        "sluice_aff_v1"
 #define SLUICE_MAP_REVERSE_SOCK    "sluice_rsk_v1"
@@ -426,8 +426,10 @@ _Static_assert(sizeof(struct sluice_event_state) == 32, "event state");
 #endif
 /* Slots of a Maglev table unless the agent is told otherwise; a prime. */
 #define SLUICE_MAGLEV_DEFAULT_SIZE 16381
-/* Largest table the datapath indexes (the inner map template's size). */
+/* Largest table the datapath indexes. */
 #define SLUICE_MAGLEV_MAX_SIZE 131071
+/* The inner map template's size: a table of N slots has (N + 1) / 2 pairs. */
+#define SLUICE_MAGLEV_MAX_PAIRS ((SLUICE_MAGLEV_MAX_SIZE + 1) / 2)
 
 /*
  * sluice_svc_v1: hash, frontend -> service. One entry per VIP, port and
@@ -460,14 +462,21 @@ struct sluice_backend_value {
 };
 
 /*
- * sluice_mgl_v1: array of maps, service id -> that service's Maglev table,
- * an array of table_size backend ids (inner maps may be smaller than
- * SLUICE_MAGLEV_MAX_SIZE; BPF_F_INNER_MAP lets sizes differ).
+ * sluice_mgl_v2: array of maps, service id -> that service's Maglev table,
+ * table_size backend ids, slot i in pair i / 2 at backend_id[i % 2]: array
+ * elements are 8-byte aligned, so two ids to an element halve the table's
+ * kernel memory (64 KiB at the default size). Inner maps may hold fewer
+ * pairs than SLUICE_MAGLEV_MAX_PAIRS; BPF_F_INNER_MAP lets sizes differ.
+ * sluice_mgl_v1 (ABI 2) held one id per element.
  *
  * sluice_sbe_v1: hash, which backends serve which service now. An affinity
  * is honoured only while its backend is ACTIVE for the service, so a
  * removed, unhealthy or terminating backend takes no new flows.
  */
+struct sluice_maglev_pair {
+	__u32 backend_id[2];
+};
+
 struct sluice_service_member_key {
 	__u32 service_id;
 	__u32 backend_id;
