@@ -38,7 +38,7 @@ struct SyntheticCluster {
         let labels = ["app": "app\(index % 100)", "tier": ["web", "api", "db"][index % 3]]
         let address = IPAddress(v4: 10, UInt8(index >> 16 & 0xff), UInt8(index >> 8 & 0xff), UInt8(index & 0xff))
         // Spread local pods over the index space so every namespace has some.
-        let isLocal = index % (totalPods / max(localPods, 1)) == 0
+        let isLocal = index % max(totalPods / max(localPods, 1), 1) == 0
         let ports = [ContainerPort(name: "http", containerPort: UInt16(8000 + index % 5)),
                      ContainerPort(name: "metrics", containerPort: 9100)]
         return Pod(metadata: ObjectMeta(name: "pod\(index)", namespace: namespace, labels: labels),
