@@ -92,8 +92,13 @@ enum TCPProbe {
 }
 
 extension Duration {
+    /// Saturating: a wait never traps, however far its deadline.
     var milliseconds: Int {
         let (seconds, attoseconds) = components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+        let fraction = Int(attoseconds / 1_000_000_000_000_000)
+        let (whole, overflow) = Int(seconds).multipliedReportingOverflow(by: 1000)
+        let (sum, carry) = whole.addingReportingOverflow(fraction)
+        guard !overflow && !carry else { return seconds < 0 ? .min : .max }
+        return sum
     }
 }

@@ -63,12 +63,12 @@ public struct HealthCheck: Sendable, Hashable {
         case let other?: problems.append("\(checkKey): \"\(other)\" is not tcp or none; using tcp")
         }
         if let text = annotations[intervalKey] {
-            if let value = duration(text), value >= .milliseconds(10) { check.interval = value }
-            else { problems.append("\(intervalKey): \"\(text)\" is not a duration of at least 10ms (e.g. 300ms, 5s)") }
+            if let value = duration(text), (.milliseconds(10)...longest).contains(value) { check.interval = value }
+            else { problems.append("\(intervalKey): \"\(text)\" is not a duration from 10ms to 1h (e.g. 300ms, 5s)") }
         }
         if let text = annotations[timeoutKey] {
-            if let value = duration(text), value >= .milliseconds(1) { check.timeout = value }
-            else { problems.append("\(timeoutKey): \"\(text)\" is not a duration (e.g. 100ms, 1s)") }
+            if let value = duration(text), (.milliseconds(1)...longest).contains(value) { check.timeout = value }
+            else { problems.append("\(timeoutKey): \"\(text)\" is not a duration from 1ms to 1h (e.g. 100ms, 1s)") }
         }
         check.timeout = min(check.timeout, check.interval)
         for (key, path) in [(unhealthyThresholdKey, \HealthCheck.unhealthyThreshold), (healthyThresholdKey, \.healthyThreshold)] {
@@ -78,6 +78,10 @@ public struct HealthCheck: Sendable, Hashable {
         }
         return (check, problems)
     }
+
+    /// The longest probe interval or timeout: longer ones overflow the prober's clock
+    /// arithmetic, and a backend probed less than hourly is not health-checked.
+    static let longest = Duration.seconds(3600)
 
     /// `300ms` or `5s`.
     static func duration(_ text: String) -> Duration? {

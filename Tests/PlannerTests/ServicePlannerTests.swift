@@ -246,6 +246,14 @@ struct ServicePlannerTests {
         #expect(check == HealthCheck(interval: .milliseconds(300), timeout: .milliseconds(300), unhealthyThreshold: 1, healthyThreshold: 2))
         #expect(planned.warnings.contains { $0.contains("sluice.dev/health-unhealthy-threshold") && $0.contains("\"two\"") })
 
+        // A duration past an hour (here one that overflows milliseconds) keeps the default.
+        let huge = Self.webService.replacingOccurrences(of: "metadata: {name: web}", with:
+            "metadata: {name: web, annotations: {sluice.dev/health-interval: 10000000000000000s, sluice.dev/health-timeout: 3601s}}")
+        let defaulted = try Self.plan(huge + Self.backendPod("a", ip: "10.244.1.1"))
+        #expect(defaulted.healthChecks.values.first == HealthCheck())
+        #expect(defaulted.warnings.contains { $0.contains("sluice.dev/health-interval") && $0.contains("from 10ms to 1h") })
+        #expect(defaulted.warnings.contains { $0.contains("sluice.dev/health-timeout") && $0.contains("\"3601s\"") })
+
         let off = Self.webService.replacingOccurrences(of: "metadata: {name: web}", with:
             "metadata: {name: web, annotations: {sluice.dev/health-check: none}}")
         #expect(try Self.plan(off + Self.backendPod("a", ip: "10.244.1.1")).healthChecks.isEmpty)
