@@ -16,6 +16,9 @@ public struct AgentService: Service {
     }
 
     public func run() async throws {
+        if let raised = OpenFileLimit.raiseToHard() {
+            logger.info("open file limit raised", metadata: ["from": "\(raised.before)", "to": "\(raised.after)"])
+        }
         let reconciler = try Reconciler(configuration: configuration, status: status, logger: logger)
         let flowEvents = startFlowEvents(exporter: reconciler.exporter)
         let routes = HTTPRoutes(status: status, metrics: reconciler.exporter, flows: flowEvents?.history)

@@ -20,10 +20,11 @@ public final class RunningAgent: Sendable {
     private let current: Mutex<ManagedProcess>
     private var process: ManagedProcess { current.withLock { $0 } }
 
-    /// `arguments` are extra sluiced flags. With `waitForDirectory`, the policy
-    /// directory is not created and the agent is awaited alive, not ready.
+    /// `arguments` are extra sluiced flags; `launcher` runs before sluiced and execs it
+    /// (`prlimit …`). With `waitForDirectory`, the policy directory is not created and the
+    /// agent is awaited alive, not ready.
     public init(topology: Topology, files: [String: String] = [:], arguments: [String] = [],
-                waitForDirectory: Bool = false) throws {
+                launcher: [String] = [], waitForDirectory: Bool = false) throws {
         self.topology = topology
         nodeName = topology.id
         policyDirectory = NSTemporaryDirectory() + "sluice-e2e-\(topology.id)"
@@ -50,7 +51,7 @@ public final class RunningAgent: Sendable {
             "--state-dir", stateDirectory,
             "--log-level", "debug",
         ] + arguments
-        current = Mutex(try topology.node.spawn(argv))
+        current = Mutex(try topology.node.spawn(launcher + argv))
         try waitUntil(waitForDirectory ? "/healthz" : "/readyz")
     }
 
@@ -122,6 +123,12 @@ public final class RunningAgent: Sendable {
     }
 
     public var isRunning: Bool { process.isRunning }
+
+    /// A line of the agent's /proc/PID/limits ("Max open files ..."), nil once it is gone.
+    public func limit(_ name: String) -> String? {
+        guard let limits = try? String(contentsOfFile: "/proc/\(process.pid)/limits", encoding: .utf8) else { return nil }
+        return limits.split(separator: "\n").first { $0.hasPrefix(name) }.map(String.init)
+    }
 
     /// The agent's resident memory in KiB (VmRSS), nil once it is gone.
     public var residentKiB: Int? {
