@@ -191,11 +191,7 @@ actor Reconciler {
     /// Returns how many files were decoded.
     @discardableResult
     private func readFiles() -> Int {
-        if let problem = directory.securityProblem(directory.path) {
-            logger.error("policy directory refused; what it enforced stays in force", metadata: ["error": "\(problem)"])
-            status.update { $0.lastSyncError = problem }
-            return 0
-        }
+        guard directoryIsSafe() else { return 0 }
         let names: [String]
         do {
             names = try directory.manifestNames()
@@ -203,22 +199,28 @@ actor Reconciler {
             logger.error("cannot list policy directory", metadata: ["dir": "\(configuration.policyDirectory)", "error": "\(error)"])
             return 0
         }
-        let decoded = load(names)
+        // Gone files first: an object moved from one of them into another file is then no
+        // duplicate of itself.
         let present = Set(names)
         store.retain(present)
         stamps = stamps.filter { present.contains($0.key) }
-        return decoded
+        return load(names)
+    }
+
+    /// False, with the problem logged, when the directory may not be read (others could
+    /// write policy into it).
+    private func directoryIsSafe() -> Bool {
+        guard let problem = directory.securityProblem(directory.path) else { return true }
+        logger.error("policy directory refused; what it enforced stays in force", metadata: ["error": "\(problem)"])
+        status.update { $0.lastSyncError = problem }
+        return false
     }
 
     /// Reads only the files the watcher named, and the refused ones (what they
     /// clashed with may be gone): a file gone is forgotten, any other is read
     /// as a full scan would.
     private func readFiles(named names: Set<String>) -> Int {
-        if let problem = directory.securityProblem(directory.path) {
-            logger.error("policy directory refused; what it enforced stays in force", metadata: ["error": "\(problem)"])
-            status.update { $0.lastSyncError = problem }
-            return 0
-        }
+        guard directoryIsSafe() else { return 0 }
         var present: [String] = []
         for name in names.union(store.refusedNames).sorted() {
             if directory.holds(name) {
@@ -256,11 +258,28 @@ actor Reconciler {
             }
         }
         let decoded = ManifestStore.decode(read.map { (directory.path + "/" + $0.name, $0.contents) })
+        var errors: [String: String] = [:]
         for (file, result) in zip(read, decoded) {
-            if let error = store.apply(file.name, contents: file.contents, decoded: result) {
-                logger.error("manifest rejected; its last good version stays in force",
-                             metadata: ["file": "\(file.name)", "error": "\(error)"])
+            errors[file.name] = store.apply(file.name, contents: file.contents, decoded: result)
+        }
+        // A file refused for clashing with one applied after it is tried again: the object
+        // may have moved from that file into this one. Each pass that applies one may free
+        // another; a pass that applies none ends it.
+        var refused = read.indices.filter { !store.isGood(read[$0].name) }
+        while !refused.isEmpty {
+            let still = refused.filter { index in
+                let file = read[index]
+                if let error = store.apply(file.name, contents: file.contents, decoded: decoded[index]) {
+                    errors[file.name] = error
+                }
+                return !store.isGood(file.name)
             }
+            if still.count == refused.count { break }
+            refused = still
+        }
+        for (name, error) in errors.sorted(by: { $0.key < $1.key }) where !store.isGood(name) {
+            logger.error("manifest rejected; its last good version stays in force",
+                         metadata: ["file": "\(name)", "error": "\(error)"])
         }
         return read.count
     }

@@ -92,6 +92,22 @@ struct PolicyDirectoryTests {
         #expect(try !frontendReachesBackend(topology))
     }
 
+    /// The object moves to a file that sorts first: that file, refused while the old one still
+    /// held it, is applied in the same run that empties the old one, so the policy never lapses.
+    @Test func anObjectMovedToAnEarlierFileStaysInForce() throws {
+        let topology = try topology()
+        defer { topology.teardown() }
+        let agent = try RunningAgent(topology: topology, files: ["b-pods.yaml": pods(topology), "z-policy.yaml": denyBackend])
+        defer { agent.teardown() }
+        #expect(try !frontendReachesBackend(topology))
+        try agent.write("a-policy.yaml", denyBackend)
+        #expect(try eventually { try agent.metric("sluice_manifest_files", ["state": "error"]) == 1 })
+        try agent.write("z-policy.yaml", "# moved to a-policy.yaml\n")
+        #expect(try eventually { try agent.metric("sluice_manifest_files", ["state": "error"]) == 0 })
+        #expect(try agent.metric("sluice_manifest_files", ["state": "applied"]) == 3)
+        #expect(try !frontendReachesBackend(topology))
+    }
+
     @Test func filesOthersCanWriteAreRefusedUnlessAllowed() throws {
         let topology = try topology()
         defer { topology.teardown() }
