@@ -71,8 +71,10 @@ enum KubernetesNames {
         return nil
     }
 
+    /// The shape alone: a subdomain's parts need not be labels' length (Kubernetes limits
+    /// only the whole, to 253).
     private static func isDNS1123Label(_ bytes: some BidirectionalCollection<UInt8>) -> Bool {
-        guard let first = bytes.first, let last = bytes.last, bytes.count <= 63 else { return false }
+        guard let first = bytes.first, let last = bytes.last else { return false }
         return isLowerAlnum(first) && isLowerAlnum(last) && bytes.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
     }
 

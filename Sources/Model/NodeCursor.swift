@@ -38,11 +38,20 @@ struct NodeCursor {
         guard case .mapping(let mapping) = node else { throw error("expected a mapping, got \(shape)") }
         var entries: [MappingCursor.Entry] = []
         entries.reserveCapacity(mapping.count)
+        // Yams finds duplicates by resolved tag, which tells `port` from `"port"` in a file with
+        // a `!`; Kubernetes compares the strings. A set only pays off for long mappings.
+        let long = mapping.count > 32
+        var names = Set<String>(minimumCapacity: long ? mapping.count : 0)
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else {
                 throw child(key, path).error("mapping keys must be plain strings, got \(child(key, path).shape)")
             }
-            entries.append(MappingCursor.Entry(name: scalar.string, keyNode: key, valueNode: value))
+            let name = scalar.string
+            let repeated = long ? !names.insert(name).inserted : entries.contains { $0.name == name }
+            if repeated, let first = entries.first(where: { $0.name == name }) {
+                throw child(first.keyNode, path).error("duplicate mapping key \"\(name)\"")
+            }
+            entries.append(MappingCursor.Entry(name: name, keyNode: key, valueNode: value))
         }
         return MappingCursor(cursor: self, entries: entries)
     }

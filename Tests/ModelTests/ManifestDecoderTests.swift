@@ -383,6 +383,29 @@ struct ManifestDecoderTests {
         #expect(error?.message == "duplicate mapping key \"kind\"")
     }
 
+    /// A `!` anywhere makes Yams tell a plain key from a quoted one; the decoder still does not.
+    @Test func duplicateKeyIsAnErrorInAFileWithATagToo() {
+        let top = decodingError("# don't edit!\napiVersion: v1\nkind: Namespace\n\"kind\": Pod\nmetadata: {name: a}\n")
+        #expect(top?.line == 3)
+        #expect(top?.message == "duplicate mapping key \"kind\"")
+
+        let nested = decodingError("""
+            # generated!
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: p, namespace: default}
+            spec:
+              podSelector: {}
+              ingress:
+                - ports:
+                    - port: 80
+                      "port": 443
+            """)
+        #expect(nested?.line == 9)
+        #expect(nested?.fieldPath == "spec.ingress[0].ports[0]")
+        #expect(nested?.message == "duplicate mapping key \"port\"")
+    }
+
     @Test func unknownFieldsOutsideNetworkPolicyAreIgnored() throws {
         let manifests = try decode("""
             apiVersion: v1

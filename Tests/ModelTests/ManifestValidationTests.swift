@@ -282,4 +282,11 @@ struct ManifestValidationTests {
         #expect(pod.labels == ["app.kubernetes.io/name": "My_App.v2", "empty": "", "nothing": "", "x": "1"])
         #expect(pod.spec.containers.first?.ports.first?.name == "h2c-9")
     }
+
+    /// Kubernetes limits a subdomain to 253 characters in all, not each part to 63.
+    @Test func subdomainNamesWithPartsLongerThanALabelAreAccepted() throws {
+        let long = String(repeating: "a", count: 80)
+        let manifests = try decode(Self.policy("  podSelector: {}\n").replacingOccurrences(of: "{name: p}", with: "{name: \(long).\(long)}"))
+        #expect(manifests.first?.networkPolicy?.metadata.name == "\(long).\(long)")
+    }
 }
