@@ -27,6 +27,11 @@ extension ManifestDecoder {
 
         let type = try spec.field("type").map { node throws(ManifestError) in try decodeServiceType(node) } ?? .clusterIP
         let clusterIPs = try decodeClusterIPs(spec)
+        // A headless service has no address for a node port to lead to.
+        if type == .nodePort && clusterIPs.isEmpty {
+            throw spec.location(of: spec.field("clusterIP") != nil ? "clusterIP" : "clusterIPs")
+                .error("may not be \"None\" when type is NodePort")
+        }
         for (field, allowed) in [("internalTrafficPolicy", "Cluster"), ("externalTrafficPolicy", "Cluster")] {
             guard let node = spec.field(field) else { continue }
             let value = try node.string()
@@ -123,20 +128,33 @@ extension ManifestDecoder {
         return addresses
     }
 
-    /// `ipFamilies` must name the families of the cluster IPs, in their order.
+    /// `ipFamilies` must name the families of the cluster IPs, in their order, each once; a
+    /// single-stack service has one of each.
     private static func decodeIPFamilies(_ spec: MappingCursor, clusterIPs: [IPAddress]) throws(ManifestError) {
+        var singleStack = false
         if let node = spec.field("ipFamilyPolicy") {
             let value = try node.string()
             guard ["SingleStack", "PreferDualStack", "RequireDualStack"].contains(value) else {
                 throw node.error("unsupported value \"\(value)\": supported values: \"SingleStack\", \"PreferDualStack\", \"RequireDualStack\"")
             }
+            singleStack = value == "SingleStack"
+        }
+        if singleStack && clusterIPs.count > 1 {
+            throw spec.location(of: "clusterIPs").error("may have only one entry when ipFamilyPolicy is SingleStack")
         }
         let nodes = try spec.list("ipFamilies")
+        if nodes.count > (singleStack ? 1 : 2) {
+            throw spec.location(of: "ipFamilies").error(singleStack
+                ? "may have only one entry when ipFamilyPolicy is SingleStack" : "may have at most two entries")
+        }
+        var seen: [String] = []
         for (index, node) in nodes.enumerated() {
             let value = try node.string()
             guard value == "IPv4" || value == "IPv6" else {
                 throw node.error("unsupported value \"\(value)\": supported values: \"IPv4\", \"IPv6\"")
             }
+            guard !seen.contains(value) else { throw node.error("duplicate value \"\(value)\"") }
+            seen.append(value)
             if index < clusterIPs.count, clusterIPs[index].family.description != value {
                 throw node.error("\(value) does not match clusterIPs[\(index)] (\(clusterIPs[index]))")
             }

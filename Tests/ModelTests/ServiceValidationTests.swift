@@ -44,6 +44,14 @@ struct ServiceValidationTests {
              fieldPath: "spec.clusterIPs", message: "\"None\" must be the only entry"),
         Case(name: "ipFamilies disagreeing with the addresses", yaml: service("  clusterIP: 10.96.0.1\n  ipFamilies:\n  - IPv6 # <-\n"),
              fieldPath: "spec.ipFamilies[0]", message: "IPv6 does not match clusterIPs[0]"),
+        Case(name: "ipFamilies naming a family twice", yaml: service("  clusterIPs: [10.96.0.1, fd00::1]\n  ipFamilies:\n  - IPv4\n  - IPv4 # <-\n"),
+             fieldPath: "spec.ipFamilies[1]", message: "duplicate value \"IPv4\""),
+        Case(name: "three ipFamilies", yaml: service("  clusterIP: 10.96.0.1\n  ipFamilies: [IPv4, IPv6, IPv4] # <-\n"),
+             fieldPath: "spec.ipFamilies", message: "may have at most two entries"),
+        Case(name: "single stack with two cluster IPs", yaml: service("  ipFamilyPolicy: SingleStack\n  clusterIPs: [10.96.0.1, fd00::1] # <-\n"),
+             fieldPath: "spec.clusterIPs", message: "may have only one entry when ipFamilyPolicy is SingleStack"),
+        Case(name: "headless NodePort", yaml: service("  type: NodePort\n  clusterIP: None # <-\n  ports: [{port: 80, nodePort: 30080}]\n"),
+             fieldPath: "spec.clusterIP", message: "may not be \"None\" when type is NodePort"),
         Case(name: "ports missing", yaml: service("  clusterIP: 10.96.0.1 # <-\n"), fieldPath: "spec.ports", message: "required value"),
 
         // Ports.
