@@ -68,7 +68,9 @@ extension ManifestDecoder {
             throw node.error("annotations are \(annotationBytes) bytes, more than the 262144 allowed")
         }
 
-        return ObjectMeta(name: name, namespace: namespace, labels: labels, annotations: annotations)
+        let deletionTimestamp = try metadata.field("deletionTimestamp").map { node throws(ManifestError) in try node.timestamp() }
+        return ObjectMeta(name: name, namespace: namespace, labels: labels, annotations: annotations,
+                          deletionTimestamp: deletionTimestamp)
     }
 
     static func validateLabel(key: String, value: String, at cursor: NodeCursor) throws(ManifestError) {

@@ -71,6 +71,38 @@ struct NodeCursor {
         return scalar.string
     }
 
+    /// An RFC 3339 time (`2026-01-02T15:04:05Z`), quoted as the API server writes it or plain
+    /// (which YAML reads as a timestamp); returned as written.
+    func timestamp() throws(ManifestError) -> String {
+        guard case .scalar(let scalar) = node, NodeCursor.isRFC3339(scalar.string),
+              scalar.style != .plain || tag == Tag.Name.timestamp.rawValue
+        else { throw error("expected an RFC 3339 time such as 2026-01-02T15:04:05Z, got \(shape)") }
+        return scalar.string
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS`, optional fraction, then `Z` or an offset `±HH:MM`.
+    static func isRFC3339(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        func digits(_ range: Range<Int>) -> Bool {
+            range.upperBound <= bytes.count && range.allSatisfy { (0x30...0x39).contains(bytes[$0]) }
+        }
+        func byte(_ index: Int, _ ascii: Unicode.Scalar) -> Bool { index < bytes.count && bytes[index] == UInt8(ascii: ascii) }
+        guard digits(0..<4), byte(4, "-"), digits(5..<7), byte(7, "-"), digits(8..<10),
+              byte(10, "T") || byte(10, "t"), digits(11..<13), byte(13, ":"), digits(14..<16), byte(16, ":"), digits(17..<19)
+        else { return false }
+        var index = 19
+        if byte(index, ".") {
+            index += 1
+            let start = index
+            while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+            guard index > start else { return false }
+        }
+        if byte(index, "Z") || byte(index, "z") { return index + 1 == bytes.count }
+        guard byte(index, "+") || byte(index, "-"), digits(index + 1..<index + 3), byte(index + 3, ":"),
+              digits(index + 4..<index + 6) else { return false }
+        return index + 6 == bytes.count
+    }
+
     /// A plain decimal integer. YAML 1.1's other spellings (`0x50`, `0o17`, `1_000`, `1:30`) are
     /// refused: their meaning differs between parsers.
     func integer() throws(ManifestError) -> Int {

@@ -97,15 +97,20 @@ struct ServiceBackends {
         }
     }
 
+    /// As the EndpointSlice controller reads a pod: a pod being deleted (`deletionTimestamp`)
+    /// is terminating, draining while it is still Ready and gone otherwise; with
+    /// `publishNotReadyAddresses` every pod is ready, deleted or not.
     private mutating func podBackend(_ pod: Pod, ref: ObjectRef, service: Service, port: ServicePort,
                                      family: IPAddress.Family) -> ServiceBackend? {
+        let deleting = pod.metadata.deletionTimestamp != nil
+        let ready = service.spec.publishNotReadyAddresses || (Self.isReady(pod) && !deleting)
         guard pod.status.phase != .succeeded && pod.status.phase != .failed,
-              service.spec.publishNotReadyAddresses || Self.isReady(pod),
+              ready || Self.isReady(pod),
               let address = pod.status.addresses.first(where: { $0.family == family }),
               let number = Self.targetPort(port, of: pod)
         else { return nil }
         return ServiceBackend(ref: BackendRef(address: address, port: number, protocol: port.protocol),
-                              weight: weight(of: pod, ref: ref), terminating: false)
+                              weight: weight(of: pod, ref: ref), terminating: !ready)
     }
 
     /// Kubernetes' reading of the Ready condition for endpoints, with an absent condition

@@ -383,6 +383,20 @@ struct ManifestDecoderTests {
         #expect(error?.message == "duplicate mapping key \"kind\"")
     }
 
+    @Test func deletionTimestampIsReadQuotedOrPlainAndMustBeRFC3339() throws {
+        func pod(_ timestamp: String) -> String {
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  deletionTimestamp: \(timestamp)\n"
+        }
+        #expect(try decode(pod("\"2026-12-07T01:00:00Z\"")).first?.pod?.metadata.deletionTimestamp == "2026-12-07T01:00:00Z")
+        #expect(try decode(pod("2026-12-07T01:00:00.25+01:00")).first?.pod?.metadata.deletionTimestamp == "2026-12-07T01:00:00.25+01:00")
+        #expect(decodingError(pod("\"\"")) != nil)
+        let error = decodingError(pod("yesterday"))
+        #expect(error?.line == 5)
+        #expect(error?.fieldPath == "metadata.deletionTimestamp")
+        #expect(error?.message.hasPrefix("expected an RFC 3339 time") == true)
+        #expect(decodingError(pod("2026-12-07")) != nil)
+    }
+
     /// A `!` anywhere makes Yams tell a plain key from a quoted one; the decoder still does not.
     @Test func duplicateKeyIsAnErrorInAFileWithATagToo() {
         let top = decodingError("# don't edit!\napiVersion: v1\nkind: Namespace\n\"kind\": Pod\nmetadata: {name: a}\n")

@@ -27,6 +27,23 @@ struct ServicePlannerDrainTests {
         #expect(drained.frontends == after.frontends)
     }
 
+    /// As the EndpointSlice controller reads pods: one being deleted drains while Ready, is no
+    /// backend once not Ready, and stays active under `publishNotReadyAddresses`.
+    @Test func aPodBeingDeletedDrainsWhileReady() throws {
+        func states(_ service: String, ready: String?) throws -> Set<UInt32> {
+            let deleting = ServicePlannerTests.backendPod("a", ip: "10.244.1.1", ready: ready)
+                .replacingOccurrences(of: "annotations: {}", with: "annotations: {}, deletionTimestamp: \"2026-12-07T01:00:00Z\"")
+            let planned = try ServicePlannerTests.plan(service + deleting + ServicePlannerTests.backendPod("b", ip: "10.244.1.2"))
+            return Set(ServicePlanner.memberships(planned).filter { $0.key.backend.address == IPAddress("10.244.1.1") }.map(\.value.state))
+        }
+        #expect(try states(ServicePlannerTests.webService, ready: "True") == [SLUICE_MEMBER_TERMINATING.rawValue])
+        #expect(try states(ServicePlannerTests.webService, ready: nil) == [SLUICE_MEMBER_TERMINATING.rawValue])
+        #expect(try states(ServicePlannerTests.webService, ready: "False").isEmpty)
+        let published = ServicePlannerTests.webService.replacingOccurrences(of: "selector: {app: web}",
+                                                                           with: "selector: {app: web}\n  publishNotReadyAddresses: true")
+        #expect(try states(published, ready: "False") == [SLUICE_MEMBER_ACTIVE.rawValue])
+    }
+
     @Test func anExpiredTerminatingMembershipLeavesThePlan() throws {
         let planned = try ServicePlannerTests.plan(ServicePlannerTests.webService + Self.pods
             .replacingOccurrences(of: "annotations: {}", with: "annotations: {sluice.dev/weight: \"0\"}"))
