@@ -28,6 +28,8 @@ struct MapDiff<Key: Hashable, Value: Equatable> {
         }
     }
 
+    var room: MapRoom { MapRoom(newKeys: newKeys, deletes: deletes.count) }
+
     /// The difference at `keys` only, for callers that know no other key differs; every key
     /// when `keys` is nil.
     init(desired: some MapContents<Key, Value>, current: some MapContents<Key, Value>, keys: Set<Key>?) {
@@ -49,4 +51,18 @@ struct MapDiff<Key: Hashable, Value: Equatable> {
     }
 
     var isEmpty: Bool { upserts.isEmpty && deletes.isEmpty }
+}
+
+/// What a difference asks of its map's capacity, whatever the map's types.
+struct MapRoom {
+    var newKeys: Int
+    var deletes: Int
+
+    /// Entries the map holds at most while the difference is written into a map of `current`
+    /// entries (new keys go in before old ones leave), and once it is, when that peak exceeds
+    /// `capacity`; nil when it fits.
+    func overflow(current: Int, capacity: UInt32) -> (peak: Int, after: Int)? {
+        let peak = current + newKeys
+        return peak > Int(capacity) ? (peak, peak - deletes) : nil
+    }
 }

@@ -71,6 +71,7 @@ extension Reconciler {
         } catch let error as BPFError {
             // The subject starts with the map's name ("sluice_pol_v1, 65536 entries").
             let map = String(error.subject.prefix { $0 != "," && $0 != " " })
+            if error.call == ServiceSync.capacityCheck { metrics.mapFull(map) }
             let operation = error.call.contains("delete") ? "delete" : "update"
             metrics.mapOperations(map: map, operation: operation, outcome: error.kind == .mapFull ? "full" : "error", count: 1)
             throw .bpf(error, context: "syncing maps")
@@ -87,10 +88,9 @@ extension Reconciler {
     /// (make-before-break): the previous state stays whole.
     private func checkCapacity<K: Hashable, V: Equatable>(_ diff: MapDiff<K, V>, current: Int, map: BPFMapInfo,
                                                           flag: String) throws(AgentError) {
-        let peak = current + diff.newKeys
-        guard peak > Int(map.maxEntries) else { return }
+        guard let (peak, after) = diff.room.overflow(current: current, capacity: map.maxEntries) else { return }
         metrics.mapFull(map.name)
-        throw .configuration("map \(map.name) would need \(peak) entries (\(peak - diff.deletes.count) once the "
+        throw .configuration("map \(map.name) would need \(peak) entries (\(after) once the "
             + "change is complete) but holds \(map.maxEntries); the previous state stays enforced — raise \(flag)")
     }
 

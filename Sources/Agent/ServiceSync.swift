@@ -1,5 +1,6 @@
 import BPF
 import CSluiceBPF
+import Glibc
 import Logging
 import Planner
 
@@ -105,6 +106,11 @@ final class ServiceSync {
         let backends = MapDiff(desired: planned.backends, current: current.services.backends, keys: touched?.backends)
         let members = MapDiff(desired: planned.members, current: current.services.members, keys: touched?.members)
         let frontends = MapDiff(desired: planned.frontends, current: current.services.frontends, keys: touched?.frontends)
+        for (diff, current, map) in [(backends.room, current.services.backends.count, maps.backends.info),
+                                     (members.room, current.services.members.count, maps.members.info),
+                                     (frontends.room, current.services.frontends.count, maps.frontends.info)] {
+            try Self.checkRoom(diff, current: current, capacity: map.maxEntries, map: map.name)
+        }
 
         for (id, value) in backends.upserts {
             if current.services.backends[id] == nil { try maps.backendMetrics.update(id, allCPUs: zeroed()) }
@@ -149,6 +155,18 @@ final class ServiceSync {
                 "tables": "+\(changedTables.count) -\(stale.count)"])
         }
         return wrote
+    }
+
+    /// The `call` of the error a plan too large for a service map fails with.
+    static let capacityCheck = "capacity check"
+
+    /// Refuses a plan, before its first write, that a map could not hold at the moment of the
+    /// switch, when old and new entries coexist: the previous state stays whole.
+    static func checkRoom(_ room: MapRoom, current: Int, capacity: UInt32, map: String) throws(BPFError) {
+        guard let (peak, after) = room.overflow(current: current, capacity: capacity) else { return }
+        throw BPFError(kind: .mapFull, call: capacityCheck, subject: map, errno: ENOSPC,
+                       log: "\(map) would need \(peak) entries (\(after) once the change is complete) but holds "
+                           + "\(capacity); the previous state stays enforced")
     }
 
     /// What may differ between `plan` and the plan synced before it: nothing when it is the
