@@ -18,6 +18,21 @@ extension Reconciler {
         return wrote
     }
 
+    /// Before the first plan: the service and backend ids an earlier agent left in the maps
+    /// stay theirs. Otherwise a restarted agent would number them afresh, and until its sync
+    /// ends an old frontend's table would name backend ids that now hold other addresses.
+    func keepKernelServiceIDs() {
+        do {
+            let inUse = try services.idsInUse()
+            guard !inUse.frontends.isEmpty else { return }
+            allocations.services.reserve(frontends: inUse.frontends, backends: inUse.backends)
+            logger.info("service ids kept from the maps", metadata: [
+                "frontendKeys": "\(inUse.frontends.count)", "backends": "\(inUse.backends.count)"])
+        } catch {
+            logger.warning("cannot read the service ids in use; numbering afresh", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Probes the backends that are due, applies the results, and says how long to wait.
     private func probeDueBackends() async -> Duration {
         let now = ContinuousClock.now

@@ -27,6 +27,8 @@ actor Reconciler {
     var lastSyncChangedMaps = false
     /// Whether the last sync applied a different service plan.
     var lastSyncChangedServices = false
+    /// Whether the first plan was told the service ids the maps held at start.
+    private var keptKernelServiceIDs = false
     /// stat(2) of each file when it was last read.
     private var stamps: [String: FileStamp] = [:]
     /// Host interface of each enforced pod, as of the last sync.
@@ -111,6 +113,10 @@ actor Reconciler {
         let node = nodeSettings()
         let built = clock.now
         let changes = serviceChanges(in: cluster, noted: store.takeServiceChanges())
+        if !keptKernelServiceIDs {
+            keptKernelServiceIDs = true
+            keepKernelServiceIDs()
+        }
         var desired = Planner.plan(cluster, node: node, allocations: &allocations, serviceChanges: changes)
         if applied == nil && adoptKernelEndpointIDs(desired) {
             desired = Planner.plan(cluster, node: node, allocations: &allocations, serviceChanges: ServiceChanges())

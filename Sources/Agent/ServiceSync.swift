@@ -157,6 +157,27 @@ final class ServiceSync {
         return wrote
     }
 
+    /// The ids the service maps use now (an earlier agent's, after a restart): each frontend
+    /// key's service id, and each backend's id, under the protocol of a service it serves.
+    func idsInUse() throws(BPFError) -> (frontends: [sluice_service_key: UInt32], backends: [BackendRef: UInt32]) {
+        var frontends: [sluice_service_key: UInt32] = [:]
+        var protocols: [UInt32: UInt8] = [:]
+        for (key, value) in try maps.frontends.entries() {
+            frontends[key] = value.service_id
+            protocols[value.service_id] = key.protocol
+        }
+        guard !frontends.isEmpty else { return ([:], [:]) }
+        var addresses: [UInt32: sluice_backend_value] = [:]
+        for (id, value) in try maps.backends.entries() where value.family != 0 { addresses[id] = value }
+        var backends: [BackendRef: UInt32] = [:]
+        for (key, _) in try maps.members.entries() {
+            guard let ipProtocol = protocols[key.service_id], let value = addresses[key.backend_id],
+                  let ref = ServicePlanner.backendRef(value, ipProtocol: ipProtocol) else { continue }
+            backends[ref] = key.backend_id
+        }
+        return (frontends, backends)
+    }
+
     /// The `call` of the error a plan too large for a service map fails with.
     static let capacityCheck = "capacity check"
 

@@ -32,6 +32,12 @@ public struct ServiceAllocations: Sendable {
     var claimWarnings: [sluice_service_key: [String]] = [:]
     /// The last plan, which the next one changes where its parts changed.
     var lastPlan: PlannedServices?
+    /// Ids the datapath already uses (an earlier agent's), each kept for what it numbered
+    /// there until a plan ends: the frontend at a key, a backend. So a restarted agent's first
+    /// plan gives them the ids they had, and no entry changes meaning while it is written.
+    private var reservedFrontends: [sluice_service_key: UInt32] = [:]
+    private var reservedBackends: [BackendRef: UInt32] = [:]
+    private var claimedFrontendIDs: Set<UInt32> = []
 
     public init() {}
 
@@ -106,9 +112,33 @@ public struct ServiceAllocations: Sendable {
         if let id = backends.removeValue(forKey: ref) { backendIDs.free(id) }
     }
 
-    /// The id of `ref`, or nil when every id is taken.
-    mutating func id(of ref: FrontendRef) -> UInt32? {
+    /// Keeps the ids the datapath uses (frontend key -> service id, backend -> backend id)
+    /// for their frontends and backends through the next plan; ids held here already stay.
+    public mutating func reserve(frontends kernel: [sluice_service_key: UInt32], backends kernelBackends: [BackendRef: UInt32]) {
+        let held = Set(frontends.values)
+        for (key, id) in kernel where !held.contains(id) && frontendIDs.reserve(id) { reservedFrontends[key] = id }
+        let heldBackends = Set(backends.values)
+        for (ref, id) in kernelBackends where !heldBackends.contains(id) && backendIDs.reserve(id) { reservedBackends[ref] = id }
+    }
+
+    /// Frees the reserved ids no plan claimed.
+    mutating func endReservations() {
+        guard !reservedFrontends.isEmpty || !reservedBackends.isEmpty else { return }
+        for id in Set(reservedFrontends.values) where !claimedFrontendIDs.contains(id) { frontendIDs.free(id) }
+        for id in reservedBackends.values { backendIDs.free(id) }
+        reservedFrontends = [:]
+        reservedBackends = [:]
+        claimedFrontendIDs = []
+    }
+
+    /// The id of `ref`, whose first frontend key is `key`, or nil when every id is taken.
+    mutating func id(of ref: FrontendRef, key: sluice_service_key) -> UInt32? {
         if let id = frontends[ref] { return id }
+        // An id the kernel gave two keys (a node port's too) goes to the first to claim it.
+        if let id = reservedFrontends.removeValue(forKey: key), claimedFrontendIDs.insert(id).inserted {
+            frontends[ref] = id
+            return id
+        }
         guard let id = frontendIDs.take() else { return nil }
         frontends[ref] = id
         return id
@@ -116,6 +146,10 @@ public struct ServiceAllocations: Sendable {
 
     mutating func id(of ref: BackendRef) -> UInt32? {
         if let id = backends[ref] { return id }
+        if let id = reservedBackends.removeValue(forKey: ref) {
+            backends[ref] = id
+            return id
+        }
         guard let id = backendIDs.take() else { return nil }
         backends[ref] = id
         return id
@@ -152,5 +186,11 @@ struct IDPool: Sendable {
 
     mutating func free(_ id: UInt32) {
         used.remove(id)
+    }
+
+    /// Takes `id` out of the pool for a later owner; false when it is out of range or used.
+    mutating func reserve(_ id: UInt32) -> Bool {
+        guard id >= 1 && id < limit else { return false }
+        return used.insert(id).inserted
     }
 }

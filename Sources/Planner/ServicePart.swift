@@ -62,7 +62,7 @@ extension ServicePlanner {
             for port in service.spec.ports {
                 let frontend = FrontendRef(service: ref, port: port.name ?? String(port.port),
                                            protocol: port.protocol, family: address.family)
-                guard let serviceID = allocations.id(of: frontend) else {
+                guard let serviceID = allocations.id(of: frontend, key: frontendKey(address, port)) else {
                     part.warnings.append("\(frontend): no service id left (\(SLUICE_SERVICES_MAX - 1) in use); not balanced")
                     continue
                 }

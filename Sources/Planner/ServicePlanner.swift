@@ -54,6 +54,7 @@ public enum ServicePlanner {
                             allocations: &allocations)
             replaced.append(allocations.keep(part, for: ref))
         }
+        allocations.endReservations()
         var planned: PlannedServices
         if reusable, var last {
             guard !dropped.isEmpty || !replaced.isEmpty else {
@@ -95,6 +96,20 @@ public enum ServicePlanner {
             value.affinity_timeout_s = timeout
         }
         return value
+    }
+
+    /// The backend a `sluice_be_v1` value names, under `ipProtocol` (a value carries none:
+    /// it is the protocol of a service the backend is a member of); nil for an unused id.
+    public static func backendRef(_ value: sluice_backend_value, ipProtocol: UInt8) -> BackendRef? {
+        let length = switch UInt32(value.family) {
+        case SLUICE_FAMILY_IPV4.rawValue: 4
+        case SLUICE_FAMILY_IPV6.rawValue: 16
+        default: 0
+        }
+        guard length > 0, let transport = TransportProtocol.allCases.first(where: { $0.ipProtocolNumber == ipProtocol }),
+              let address = withUnsafeBytes(of: value.addr, { IPAddress(bytes: $0.prefix(length)) })
+        else { return nil }
+        return BackendRef(address: address, port: UInt16(bigEndian: value.port), protocol: transport)
     }
 
     static func backendValue(_ ref: BackendRef) -> sluice_backend_value {

@@ -203,6 +203,56 @@ struct ServiceRestartTests {
         }
     }
 
+    /// Every frontend key's service id and every used backend id's address, as the maps hold them.
+    private func ids(_ agent: RunningAgent) throws -> (services: [String: UInt32], backends: [UInt32: String]) {
+        func text(_ bytes: UnsafeRawBufferPointer) -> String { bytes.map { String($0) }.joined(separator: ".") }
+        var services: [String: UInt32] = [:]
+        for (key, value) in try BPFMap<sluice_service_key, sluice_service_value>(
+            pinnedAt: agent.pins.path + "/" + SLUICE_MAP_SERVICES).entries() {
+            services[withUnsafeBytes(of: key, text)] = value.service_id
+        }
+        var backends: [UInt32: String] = [:]
+        for (id, value) in try BPFMap<UInt32, sluice_backend_value>(pinnedAt: agent.pins.path + "/" + SLUICE_MAP_BACKENDS).entries()
+            where value.family != 0 {
+            backends[id] = withUnsafeBytes(of: value, text)
+        }
+        return (services, backends)
+    }
+
+    /// `api`, added after `web`, took the later service ids and numbered b1 after b0. Name order
+    /// would number them the other way round; a restarted agent keeps the ids the maps hold, so
+    /// while it rewrites them no frontend's table names another service's backends.
+    @Test func aRestartedAgentKeepsTheServiceAndBackendIdsTheMapsHold() throws {
+        try withService { topology, agent, backendsReached in
+            #expect(try backendsReached() == ["b0", "b1"])
+            try agent.write("api.yaml", """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: api}
+                spec:
+                  clusterIP: 10.96.0.20
+                  ports: [{name: http, port: 80}]
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: api-1, labels: {kubernetes.io/service-name: api}}
+                addressType: IPv4
+                endpoints: [{addresses: [\(topology.pods[2].ipv4)]}]
+                ports: [{name: http, protocol: TCP, port: \(ServiceManifests.backendTCP)}]
+                """)
+            // web: http and dns on two VIPs; api: http.
+            #expect(try eventually { try ids(agent).services.count == 5 })
+            let written = try ids(agent)
+            agent.kill()
+            try agent.restart()
+            #expect(agent.log.contains("service ids kept from the maps"))
+            let after = try ids(agent)
+            #expect(after.services == written.services)
+            #expect(after.backends == written.backends)
+            #expect(try backendsReached() == ["b0", "b1"])
+        }
+    }
+
     /// An agent of ABI 2 left its tables one id to an element under `sluice_mgl_v1`, and no
     /// packed map: the new agent moves them into its packed map before it attaches the new
     /// programs, then removes the old pin.

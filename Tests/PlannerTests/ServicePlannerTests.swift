@@ -237,6 +237,19 @@ struct ServicePlannerTests {
         #expect(none.tables[dns4.service_id] == healthy.tables[dns4.service_id])
     }
 
+    /// A restarted agent's first plan: the ids the maps hold go to the frontend key and the
+    /// backend that had them, whatever name order would give.
+    @Test func reservedIdsGoToTheFrontendKeysAndBackendsThatHeldThem() throws {
+        var allocations = ServiceAllocations()
+        let http4 = try Self.key("10.96.0.10", 80)
+        let backend = BackendRef(address: try #require(IPAddress("10.244.1.1")), port: 8080, protocol: .tcp)
+        allocations.reserve(frontends: [http4: 77, try Self.key("10.96.9.9", 80): 78], backends: [backend: 99])
+        let planned = try Self.plan(Self.webService + Self.backendPod("a", ip: "10.244.1.1"), allocations: &allocations)
+        #expect(planned.frontends[http4]?.service_id == 77)
+        #expect(planned.backendNames[99] == backend)
+        #expect(!planned.frontends.values.contains { $0.service_id == 78 }, "an unclaimed id is no one's")
+    }
+
     @Test func healthCheckAnnotationsSetTheProbesOfTCPBackends() throws {
         let annotated = Self.webService.replacingOccurrences(of: "metadata: {name: web}", with:
             "metadata: {name: web, annotations: {sluice.dev/health-interval: 300ms, sluice.dev/health-timeout: \"1s\", sluice.dev/health-unhealthy-threshold: \"two\"}}")
