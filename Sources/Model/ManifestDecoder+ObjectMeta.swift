@@ -38,15 +38,16 @@ extension ManifestDecoder {
         if let problem = nameRule.problem(name) { throw nameNode.error("\"\(name)\": \(problem)") }
 
         var namespace: String?
-        if let namespaceNode = metadata.field("namespace") {
-            let value = try namespaceNode.string()
+        // An empty namespace is an absent one to the API server: "default", or none for a
+        // cluster-scoped kind.
+        if let namespaceNode = metadata.field("namespace"), case let value = try namespaceNode.string(), !value.isEmpty {
             guard namespaced else { throw namespaceNode.error("not allowed on this kind (it is cluster-scoped)") }
             if let problem = KubernetesNames.dns1123LabelProblem(value) {
                 throw namespaceNode.error("\"\(value)\": \(problem)")
             }
             namespace = value
         }
-        if namespaced && (namespace ?? "").isEmpty { namespace = "default" }
+        if namespaced && namespace == nil { namespace = "default" }
 
         var labels: [String: String] = [:]
         for (key, value, cursor) in try metadata.stringMap("labels") {

@@ -106,8 +106,9 @@ struct NodeCursor {
     /// A plain decimal integer. YAML 1.1's other spellings (`0x50`, `0o17`, `1_000`, `1:30`) are
     /// refused: their meaning differs between parsers.
     func integer() throws(ManifestError) -> Int {
+        // `!!str 80` is the string "80" (a file with no `!` has no such tag to look up).
         guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any,
-              NodeCursor.isDecimalInteger(scalar.string)
+              NodeCursor.isDecimalInteger(scalar.string), untagged || tag == Tag.Name.int.rawValue
         else { throw error("expected an integer, got \(shape)") }
         guard let value = Int(scalar.string) else { throw error("integer \(scalar.string) is too large") }
         return value

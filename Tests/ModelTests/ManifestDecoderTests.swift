@@ -397,6 +397,12 @@ struct ManifestDecoderTests {
         #expect(decodingError(pod("2026-12-07")) != nil)
     }
 
+    @Test func anExplicitStringTagIsNoInteger() {
+        let error = decodingError("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, ports: [{containerPort: !!str 8080}]}]\n")
+        #expect(error?.line == 5)
+        #expect(error?.message == "expected an integer, got the string \"8080\"")
+    }
+
     /// A `!` anywhere makes Yams tell a plain key from a quoted one; the decoder still does not.
     @Test func duplicateKeyIsAnErrorInAFileWithATagToo() {
         let top = decodingError("# don't edit!\napiVersion: v1\nkind: Namespace\n\"kind\": Pod\nmetadata: {name: a}\n")

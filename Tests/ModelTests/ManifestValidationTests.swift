@@ -283,6 +283,14 @@ struct ManifestValidationTests {
         #expect(pod.spec.containers.first?.ports.first?.name == "h2c-9")
     }
 
+    /// An empty namespace is an absent one: "default", or none on a cluster-scoped kind.
+    @Test func anEmptyNamespaceIsTheDefaultOne() throws {
+        let pod = try decode("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: \"\"}\n")
+        #expect(pod.first?.pod?.metadata.namespace == "default")
+        let namespace = try decode("apiVersion: v1\nkind: Namespace\nmetadata: {name: n, namespace: \"\"}\n")
+        #expect(namespace.count == 1)
+    }
+
     /// Kubernetes limits a subdomain to 253 characters in all, not each part to 63.
     @Test func subdomainNamesWithPartsLongerThanALabelAreAccepted() throws {
         let long = String(repeating: "a", count: 80)
