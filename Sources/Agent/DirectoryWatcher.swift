@@ -20,6 +20,13 @@ final class DirectoryWatcher: Sendable {
         var everything = false
     }
 
+    /// How the watch of the path was lost, if it was.
+    enum Lost: Comparable {
+        case none
+        case gone
+        case moved
+    }
+
     /// Shared by the watcher thread, which adds, and the reconciler, which takes.
     final class Pending: Sendable {
         let changes = Mutex(Changes())
@@ -48,8 +55,8 @@ final class DirectoryWatcher: Sendable {
             throw .system(call: "eventfd", subject: path, errno: errno)
         }
         // Watching before init returns: what happens after it is never missed.
-        let watching = inotify_add_watch(inotifyFD, path, Self.mask) >= 0
-        let thread = WatcherThread(path: path, inotifyFD: inotifyFD, stopFD: stopFD, watching: watching, pending: pending,
+        let watch = inotify_add_watch(inotifyFD, path, Self.mask)
+        let thread = WatcherThread(path: path, inotifyFD: inotifyFD, stopFD: stopFD, watch: watch, pending: pending,
                                    continuation: continuation)
         var handle = pthread_t()
         let box = Unmanaged.passRetained(thread).toOpaque()
@@ -83,18 +90,19 @@ private final class WatcherThread: @unchecked Sendable {
     let path: String
     let inotifyFD: Int32
     let stopFD: Int32
-    let watchingAtStart: Bool
+    /// The watch descriptor at start; negative while the directory is missing.
+    let watchAtStart: Int32
     let pending: DirectoryWatcher.Pending
     let continuation: AsyncStream<ContinuousClock.Instant>.Continuation
     /// While the directory is missing, how often to look for it again (ms).
     static let retryInterval: Int32 = 100
 
-    init(path: String, inotifyFD: Int32, stopFD: Int32, watching: Bool, pending: DirectoryWatcher.Pending,
+    init(path: String, inotifyFD: Int32, stopFD: Int32, watch: Int32, pending: DirectoryWatcher.Pending,
          continuation: AsyncStream<ContinuousClock.Instant>.Continuation) {
         self.path = path
         self.inotifyFD = inotifyFD
         self.stopFD = stopFD
-        self.watchingAtStart = watching
+        self.watchAtStart = watch
         self.pending = pending
         self.continuation = continuation
     }
@@ -103,20 +111,22 @@ private final class WatcherThread: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var fds = [pollfd(fd: inotifyFD, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
-        var watching = watchingAtStart
+        var watch = watchAtStart
         while true {
-            let ready = poll(&fds, 2, watching ? -1 : Self.retryInterval)
+            let ready = poll(&fds, 2, watch >= 0 ? -1 : Self.retryInterval)
             if ready < 0 && errno == EINTR { continue }
             if ready < 0 || fds[1].revents != 0 { break }
             if fds[0].revents != 0 {
                 var collected = DirectoryWatcher.Changes()
-                var lostWatch = false
+                var lost = DirectoryWatcher.Lost.none
                 while true {
                     let count = read(inotifyFD, &buffer, buffer.count)
                     guard count > 0 else { break }
-                    lostWatch = Self.collect(buffer.prefix(count), into: &collected) || lostWatch
+                    lost = max(lost, Self.collect(buffer.prefix(count), watch: watch, into: &collected))
                 }
-                if lostWatch { watching = false }
+                // Moved away, the directory keeps its watch: drop it and watch the path again.
+                if lost == .moved { inotify_rm_watch(inotifyFD, watch) }
+                if lost != .none { watch = -1 }
                 // Recorded before the wake-up, so the reconcile it causes sees them.
                 pending.changes.withLock {
                     $0.files.formUnion(collected.files)
@@ -125,8 +135,9 @@ private final class WatcherThread: @unchecked Sendable {
                 pending.reads.add(1, ordering: .releasing)
                 continuation.yield(.now)
             }
-            if !watching && inotify_add_watch(inotifyFD, path, DirectoryWatcher.mask) >= 0 {
-                watching = true
+            if watch < 0 {
+                watch = inotify_add_watch(inotifyFD, path, DirectoryWatcher.mask)
+                guard watch >= 0 else { continue }
                 pending.changes.withLock { $0.everything = true }
                 continuation.yield(.now)
             }
@@ -136,18 +147,23 @@ private final class WatcherThread: @unchecked Sendable {
         close(stopFD)
     }
 
-    /// Adds what `events` name to `changes`; true when the watch is gone
-    /// (IN_IGNORED: the directory was deleted or its mount went away).
-    private static func collect(_ events: ArraySlice<UInt8>, into changes: inout DirectoryWatcher.Changes) -> Bool {
+    /// Adds what `events` name to `changes`; says whether `watch` no longer watches the path:
+    /// gone (IN_IGNORED: the directory was deleted or its mount went away) or moved away.
+    private static func collect(_ events: ArraySlice<UInt8>, watch: Int32,
+                                into changes: inout DirectoryWatcher.Changes) -> DirectoryWatcher.Lost {
         let headerSize = MemoryLayout<inotify_event>.size
-        var lostWatch = false
+        var lost = DirectoryWatcher.Lost.none
         var offset = events.startIndex
         while offset + headerSize <= events.endIndex {
             let event = events.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset - events.startIndex, as: inotify_event.self) }
             let nameStart = offset + headerSize
             let nameEnd = min(nameStart + Int(event.len), events.endIndex)
             offset = nameStart + Int(event.len)
-            if event.mask & UInt32(IN_IGNORED) != 0 { lostWatch = true }
+            // Events of a watch dropped earlier (its IN_IGNORED after a move) change nothing.
+            if event.wd == watch {
+                if event.mask & UInt32(IN_IGNORED) != 0 { lost = max(lost, .gone) }
+                if event.mask & UInt32(IN_MOVE_SELF) != 0 { lost = max(lost, .moved) }
+            }
             // The name is NUL-padded; events on the directory itself have none.
             let name = String(decoding: events[nameStart..<nameEnd].prefix { $0 != 0 }, as: UTF8.self)
             if name.isEmpty || event.mask & UInt32(IN_ISDIR) != 0 || name.hasPrefix("..") {
@@ -158,6 +174,6 @@ private final class WatcherThread: @unchecked Sendable {
             }
             // Other names (an editor's swap file, a writer's temp file) are never read.
         }
-        return lostWatch
+        return lost
     }
 }

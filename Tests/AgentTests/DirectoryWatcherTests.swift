@@ -45,6 +45,29 @@ struct DirectoryWatcherTests {
         }
     }
 
+    /// `mv policies policies.old && mkdir policies`: the watch follows the path, not the
+    /// directory that moved away.
+    @Test func aDirectoryMovedAwayIsWatchedAgainWhereItWas() throws {
+        let directory = NSTemporaryDirectory() + "sluice-watch-\(UUID().uuidString.prefix(8))"
+        let old = directory + ".old"
+        let files = FileManager.default
+        try files.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer {
+            try? files.removeItem(atPath: directory)
+            try? files.removeItem(atPath: old)
+        }
+        let watcher = try DirectoryWatcher(path: directory)
+        defer { watcher.stop() }
+        try files.moveItem(atPath: directory, toPath: old)
+        #expect(changes(of: watcher) { $0.everything }.everything, "the move")
+        try files.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        #expect(changes(of: watcher) { $0.everything }.everything, "the path found again")
+        try "a: 1\n".write(toFile: old + "/a.yaml", atomically: false, encoding: .utf8)
+        try "b: 1\n".write(toFile: directory + "/b.yaml", atomically: false, encoding: .utf8)
+        let written = changes(of: watcher) { $0.files.contains("b.yaml") }
+        #expect(written.files == ["b.yaml"], "only the directory at the path is watched")
+    }
+
     @Test func namesThatDoNotPinDownAFileAskForTheWholeDirectory() throws {
         try withWatcher { directory, watcher in
             try FileManager.default.createSymbolicLink(atPath: directory + "/..data", withDestinationPath: "..v1")
