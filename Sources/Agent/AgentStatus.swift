@@ -24,6 +24,9 @@ public final class AgentStatus: Sendable {
         /// Host-side interface of each enforced pod (`namespace/name` -> interface name).
         public var interfaces: [String: String] = [:]
         public var lastSyncError: String?
+        /// Why the policy directory is refused (ownership, mode): its edits are ignored, and
+        /// what it enforced stays, until it is fixed. Nil while it is read.
+        public var policyDirectoryError: String?
         public var files: [String: FileState] = [:]
         public var endpoints = 0
         public var identities = 0

@@ -216,9 +216,10 @@ actor Reconciler {
     /// False, with the problem logged, when the directory may not be read (others could
     /// write policy into it).
     private func directoryIsSafe() -> Bool {
-        guard let problem = directory.securityProblem(directory.path) else { return true }
+        let problem = directory.securityProblem(directory.path)
+        status.update { $0.policyDirectoryError = problem }
+        guard let problem else { return true }
         logger.error("policy directory refused; what it enforced stays in force", metadata: ["error": "\(problem)"])
-        status.update { $0.lastSyncError = problem }
         return false
     }
 

@@ -8,6 +8,7 @@ extension StatusDocument {
         ready = snapshot.ready
         lastSync = snapshot.lastSync
         lastSyncError = snapshot.lastSyncError
+        policyDirectoryError = snapshot.policyDirectoryError
         files = snapshot.files.sorted { $0.key < $1.key }.map { name, file in
             File(name: name, state: file.state.rawValue, message: file.message, generation: file.generation)
         }

@@ -48,6 +48,8 @@ public struct StatusDocument: Codable, Sendable, Equatable {
     public var ready: Bool
     public var lastSync: Date?
     public var lastSyncError: String?
+    /// Why the policy directory is refused; its edits are ignored until it is fixed.
+    public var policyDirectoryError: String?
     public var files: [File]
     public var counts: Counts
     public var maps: [MapUsage]

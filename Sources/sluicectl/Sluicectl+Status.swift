@@ -17,6 +17,7 @@ extension Sluicectl {
             var text = "sluiced \(status.version) (ABI \(status.abiVersion)), \(status.ready ? "ready" : "not ready")\n"
             text += "last sync: \(status.lastSync.map { ISO8601DateFormatter().string(from: $0) } ?? "never")"
             text += status.lastSyncError.map { ", error: \($0)" } ?? ""
+            text += status.policyDirectoryError.map { "\npolicy directory refused (its edits are ignored): \($0)" } ?? ""
             text += "\n\n"
 
             var files = Table("FILE", "STATE", "GENERATION", "MESSAGE")

@@ -127,6 +127,27 @@ struct PolicyDirectoryTests {
         #expect(try eventually { try !frontendReachesBackend(topology) })
     }
 
+    /// A directory others may write is refused: its edits are ignored, what it enforced stays,
+    /// and the status says why until it is fixed.
+    @Test func aDirectoryOthersCanWriteIsRefusedAndTheStatusSaysSo() throws {
+        let topology = try topology()
+        defer { topology.teardown() }
+        let agent = try RunningAgent(topology: topology, files: ["pods.yaml": pods(topology), "policy.yaml": denyBackend])
+        defer { agent.teardown() }
+        #expect(try !frontendReachesBackend(topology))
+        chmod(agent.policyDirectory, 0o777)
+        try agent.remove("policy.yaml")
+        #expect(try eventually { try agent.get("/v1/status").body.contains("\"policyDirectoryError\"") })
+        #expect(try !frontendReachesBackend(topology), "the refused directory's edit is ignored")
+        let status = try topology.node.run([try TestPaths.binary("sluicectl"), "status", "--address", "127.0.0.1:\(agent.port)"])
+        #expect(status.stdout.contains("policy directory refused"), "\(status.stdout)")
+
+        chmod(agent.policyDirectory, 0o755)
+        try agent.write("pods.yaml", pods(topology))
+        #expect(try eventually { try frontendReachesBackend(topology) })
+        #expect(try !agent.get("/v1/status").body.contains("\"policyDirectoryError\""))
+    }
+
     @Test func periodicResyncRepairsAMapEditedBehindTheAgentsBack() throws {
         let topology = try topology()
         defer { topology.teardown() }
