@@ -45,6 +45,11 @@ extension HTTPClient {
             let end = raw.indices.first { raw[$0...].starts(with: separator) } ?? raw.count
             return Response(status: head.status, body: Array(raw[min(end + 4, raw.count)...]))
         }
+        // A chunked body ends with an empty chunk; a connection closed before it cut the
+        // stream (the agent dropped a slow reader, or stopped), and its last line with it.
+        if head.chunked && !reader.ended {
+            throw HTTPClientError.malformed(address: address, "the stream was cut off before its end")
+        }
         if let rest = reader.finish() { try line(rest) }
         return nil
     }
@@ -72,6 +77,8 @@ private struct LineReader {
     /// Data bytes left in the current chunk; nil while reading a size line.
     private var chunkLeft: Int?
     private var skipCRLF = 0
+    /// The empty last chunk came.
+    private(set) var ended = false
 
     mutating func feed(_ bytes: ArraySlice<UInt8>, chunked: Bool, address: String) throws -> [[UInt8]] {
         guard chunked else { return split(bytes) }
@@ -103,7 +110,7 @@ private struct LineReader {
             guard let size = Int(sizeText.trimmingCharacters(), radix: 16) else {
                 throw HTTPClientError.malformed(address: address, "bad chunk size '\(text)'")
             }
-            if size > 0 { chunkLeft = size }
+            if size > 0 { chunkLeft = size } else { ended = true }
         }
         return split(data[...])
     }
