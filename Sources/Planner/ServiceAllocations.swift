@@ -116,7 +116,12 @@ public struct ServiceAllocations: Sendable {
     /// for their frontends and backends through the next plan; ids held here already stay.
     public mutating func reserve(frontends kernel: [sluice_service_key: UInt32], backends kernelBackends: [BackendRef: UInt32]) {
         let held = Set(frontends.values)
-        for (key, id) in kernel where !held.contains(id) && frontendIDs.reserve(id) { reservedFrontends[key] = id }
+        // A service id has several keys (a node port's, besides the cluster IP's): reserved once.
+        var taken: Set<UInt32> = []
+        for (key, id) in kernel where !held.contains(id) && (taken.contains(id) || frontendIDs.reserve(id)) {
+            taken.insert(id)
+            reservedFrontends[key] = id
+        }
         let heldBackends = Set(backends.values)
         for (ref, id) in kernelBackends where !heldBackends.contains(id) && backendIDs.reserve(id) { reservedBackends[ref] = id }
     }

@@ -243,7 +243,9 @@ struct ServicePlannerTests {
         var allocations = ServiceAllocations()
         let http4 = try Self.key("10.96.0.10", 80)
         let backend = BackendRef(address: try #require(IPAddress("10.244.1.1")), port: 8080, protocol: .tcp)
-        allocations.reserve(frontends: [http4: 77, try Self.key("10.96.9.9", 80): 78], backends: [backend: 99])
+        // The cluster IP's key and a node port's share an id: either may come first.
+        let nodePort = ServicePlanner.nodePortKey(30080, family: .v4, protocol: .tcp)
+        allocations.reserve(frontends: [nodePort: 77, http4: 77, try Self.key("10.96.9.9", 80): 78], backends: [backend: 99])
         let planned = try Self.plan(Self.webService + Self.backendPod("a", ip: "10.244.1.1"), allocations: &allocations)
         #expect(planned.frontends[http4]?.service_id == 77)
         #expect(planned.backendNames[99] == backend)
