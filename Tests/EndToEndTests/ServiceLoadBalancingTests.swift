@@ -219,28 +219,15 @@ struct ServiceRestartTests {
         return (services, backends)
     }
 
-    /// `api`, added after `web`, took the later service ids and numbered b1 after b0. Name order
+    /// `ext`, added after `web`, took the later service id and numbered b1 after b0. Name order
     /// would number them the other way round; a restarted agent keeps the ids the maps hold, so
     /// while it rewrites them no frontend's table names another service's backends.
     @Test func aRestartedAgentKeepsTheServiceAndBackendIdsTheMapsHold() throws {
         try withService { topology, agent, backendsReached in
             #expect(try backendsReached() == ["b0", "b1"])
-            try agent.write("api.yaml", """
-                apiVersion: v1
-                kind: Service
-                metadata: {name: api}
-                spec:
-                  clusterIP: 10.96.0.20
-                  ports: [{name: http, port: 80}]
-                ---
-                apiVersion: discovery.k8s.io/v1
-                kind: EndpointSlice
-                metadata: {name: api-1, labels: {kubernetes.io/service-name: api}}
-                addressType: IPv4
-                endpoints: [{addresses: [\(topology.pods[2].ipv4)]}]
-                ports: [{name: http, protocol: TCP, port: \(ServiceManifests.backendTCP)}]
-                """)
-            // web: http and dns on two VIPs; api: http.
+            try agent.write("ext.yaml", IncrementalServiceSyncTests.selectorless(
+                ip: "10.96.0.20", endpoints: [topology.pods[2].ipv4], port: Int(ServiceManifests.backendTCP)))
+            // web: http and dns on two VIPs; ext: http.
             #expect(try eventually { try ids(agent).services.count == 5 })
             let written = try ids(agent)
             agent.kill()
