@@ -21,7 +21,7 @@ public final class RunningAgent: Sendable {
     private var process: ManagedProcess { current.withLock { $0 } }
 
     /// `arguments` are extra sluiced flags; `launcher` runs before sluiced and execs it
-    /// (`prlimit …`). With `waitForDirectory`, the policy directory is not created and the
+    /// (`prlimit …`), at a restart too. With `waitForDirectory`, the policy directory is not created and the
     /// agent is awaited alive, not ready.
     public init(topology: Topology, files: [String: String] = [:], arguments: [String] = [],
                 launcher: [String] = [], waitForDirectory: Bool = false) throws {
@@ -38,7 +38,7 @@ public final class RunningAgent: Sendable {
         for (name, contents) in files {
             try contents.write(toFile: policyDirectory + "/" + name, atomically: true, encoding: .utf8)
         }
-        argv = [
+        argv = launcher + [
             try TestPaths.binary("sluiced"),
             "--node-name", nodeName,
             "--policy-dir", policyDirectory,
@@ -51,7 +51,7 @@ public final class RunningAgent: Sendable {
             "--state-dir", stateDirectory,
             "--log-level", "debug",
         ] + arguments
-        current = Mutex(try topology.node.spawn(launcher + argv))
+        current = Mutex(try topology.node.spawn(argv))
         try waitUntil(waitForDirectory ? "/healthz" : "/readyz")
     }
 
@@ -124,17 +124,20 @@ public final class RunningAgent: Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
+    /// The first line of the agent's /proc/PID/`file` that starts with `prefix`.
+    private func procLine(_ file: String, _ prefix: String) -> Substring? {
+        guard let text = try? String(contentsOfFile: "/proc/\(process.pid)/\(file)", encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").first { $0.hasPrefix(prefix) }
+    }
+
     /// A line of the agent's /proc/PID/limits ("Max open files ..."), nil once it is gone.
     public func limit(_ name: String) -> String? {
-        guard let limits = try? String(contentsOfFile: "/proc/\(process.pid)/limits", encoding: .utf8) else { return nil }
-        return limits.split(separator: "\n").first { $0.hasPrefix(name) }.map(String.init)
+        procLine("limits", name).map(String.init)
     }
 
     /// The agent's resident memory in KiB (VmRSS), nil once it is gone.
     public var residentKiB: Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8) else { return nil }
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
-        return line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
+        procLine("status", "VmRSS:").flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
     }
 
     public func teardown() {
