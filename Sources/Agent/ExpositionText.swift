@@ -6,8 +6,8 @@ import Prometheus
 struct ExpositionText {
     private(set) var bytes: [UInt8] = []
 
-    /// A family's HELP and TYPE lines, then `samples` (label text, value); nothing when it
-    /// has none.
+    /// A family's HELP and TYPE lines, then `samples` (label text, empty for none; value);
+    /// nothing when it has none.
     mutating func family(_ descriptor: MetricNameDescriptor, type: String,
                          samples: some Sequence<(labels: String, value: UInt64)>) {
         var first = true
@@ -17,7 +17,8 @@ struct ExpositionText {
                 append("# HELP \(descriptor.name) \(help)\n# TYPE \(descriptor.name) \(type)\n")
                 first = false
             }
-            append("\(descriptor.name){\(sample.labels)} \(sample.value)\n")
+            append(sample.labels.isEmpty ? "\(descriptor.name) \(sample.value)\n"
+                : "\(descriptor.name){\(sample.labels)} \(sample.value)\n")
         }
     }
 

@@ -22,4 +22,8 @@ extension MetricDescriptors {
         MetricNameDescriptor(metricName: "sluice_backend_healthy", unitName: "", helpText:
             "1 while a probed backend passes its health checks, 0 once they failed (it takes no new flows).")
     }
+    static var udpSocketsClosed: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "sluice_udp_sockets_closed", unitName: "total", helpText:
+            "Connected UDP sockets closed because the backend they were translated to left the service.")
+    }
 }

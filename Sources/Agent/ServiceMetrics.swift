@@ -9,6 +9,7 @@ import Synchronization
 final class ServiceMetrics: Sendable {
     private let maps: ServiceMaps
     private let names = Mutex(Names())
+    private let closedSockets = Atomic<UInt64>(0)
 
     private struct Names {
         var frontends: TreeDictionary<UInt32, FrontendRef> = [:]
@@ -74,6 +75,11 @@ final class ServiceMetrics: Sendable {
         }
     }
 
+    /// Connected UDP sockets closed because their backend left the service.
+    func socketsClosed(_ count: Int) {
+        closedSockets.add(UInt64(count), ordering: .relaxed)
+    }
+
     /// The service families, read from the maps now, in the text format (ExpositionText):
     /// each scrape writes every series of the services and backends in force, so a gone
     /// service's series go with it, and a counter whose id was reused starts again from 0
@@ -108,6 +114,8 @@ final class ServiceMetrics: Sendable {
             })) ?? nil
             return total.map { (ExpositionText.labels([("backend", backend.description)]), $0.connections) }
         })
+        text.family(MetricDescriptors.udpSocketsClosed, type: "counter",
+                    samples: [(labels: "", value: closedSockets.load(ordering: .relaxed))])
         return text.bytes
     }
 

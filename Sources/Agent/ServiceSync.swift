@@ -19,7 +19,9 @@ final class ServiceSync {
     let metrics: ServiceMetrics
     /// tc_node on the NodePort interfaces; nil when none are configured.
     let nodePort: NodePortHooks?
-    private let logger: Logger
+    /// Closes connected UDP sockets of departed backends; nil when the kernel cannot.
+    let reaper: UDPSocketReaper?
+    let logger: Logger
     /// What the last sync wrote, and the kernel ids of the tables it made; nil: read back.
     private var applied: Applied?
     /// Slots of the table array found in use at start-up by an earlier agent.
@@ -70,6 +72,13 @@ final class ServiceSync {
             nodePort = hooks
             logger.info("NodePort translation attached",
                         metadata: ["interfaces": "\(configuration.nodePortInterfaces.joined(separator: ","))"])
+        }
+        do {
+            reaper = try UDPSocketReaper(configuration: configuration)
+        } catch {
+            reaper = nil
+            logger.warning("connected UDP sockets of departed backends will not be closed",
+                           metadata: ["error": "\(error)"])
         }
         upgrade?.finish()
     }
@@ -143,6 +152,7 @@ final class ServiceSync {
         try maps.tables.clear(stale.sorted())
         for key in members.deletes { try maps.members.delete(key) }
         for id in backends.deletes { try maps.backends.delete(id) }
+        closeSockets(of: Self.departedUDPBackends(members.deletes, current: current.services))
 
         metrics.update(planned, previous: current.services, touched: touched, probed: plan.healthChecks, unhealthy: unhealthy)
         applied = Applied(services: planned, tableMapIDs: tableMapIDs)

@@ -28,6 +28,12 @@ struct ExpositionTextTests {
         #expect(text.bytes.isEmpty)
     }
 
+    @Test func aSampleWithoutLabelsHasNoBraces() {
+        var text = ExpositionText()
+        text.family(Self.descriptor, type: "counter", samples: [(labels: "", value: UInt64(2))])
+        #expect(String(decoding: text.bytes, as: UTF8.self).hasSuffix("\nsluice_test_things_total 2\n"))
+    }
+
     @Test func labelValuesAreEscaped() {
         #expect(ExpositionText.labels([("a", "x\"y\\z\nw")]) == #"a="x\"y\\z\nw""#)
     }

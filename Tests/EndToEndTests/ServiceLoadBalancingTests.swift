@@ -12,24 +12,29 @@ struct ServiceLoadBalancingTests {
     /// client, three backends b0..b2 labelled app=web serving both named ports, and `extra` pods.
     private func withService(
         extraPods: [String] = [], service: String = ServiceManifests.service(),
-        backendAnnotations: [String: String] = [:],
+        backendAnnotations: [String: String] = [:], arguments: [String] = [],
         _ body: (Topology, RunningAgent, [String: ManagedProcess]) throws -> Void
     ) throws {
         let topology = try makeTopology(podNames: ["client", "b0", "b1", "b2"] + extraPods)
         defer { topology.teardown() }
-        var pods = ""
         var servers: [String: ManagedProcess] = [:]
-        for pod in topology.pods {
-            let isBackend = pod.name.hasPrefix("b")
-            if isBackend {
-                servers[pod.name] = try pod.serve(tcp: [ServiceManifests.backendTCP], udp: [ServiceManifests.backendUDP])
-            }
-            pods += ServiceManifests.pod(pod, labels: ["app": isBackend ? "web" : pod.name], node: topology.id,
-                                         annotations: isBackend ? backendAnnotations : [:])
+        for pod in topology.pods where pod.name.hasPrefix("b") {
+            servers[pod.name] = try pod.serve(tcp: [ServiceManifests.backendTCP], udp: [ServiceManifests.backendUDP])
         }
-        let agent = try RunningAgent(topology: topology, files: ["pods.yaml": pods, "service.yaml": service])
+        let pods = Self.pods(topology.pods, node: topology.id, backendAnnotations: backendAnnotations)
+        let agent = try RunningAgent(topology: topology, files: ["pods.yaml": pods, "service.yaml": service],
+                                     arguments: arguments)
         defer { agent.teardown() }
         try body(topology, agent, servers)
+    }
+
+    /// The pods' manifests: those named b… are the service's backends, labelled app=web.
+    private static func pods(_ pods: [Pod], node: String, backendAnnotations: [String: String] = [:]) -> String {
+        pods.map { pod in
+            let isBackend = pod.name.hasPrefix("b")
+            return ServiceManifests.pod(pod, labels: ["app": isBackend ? "web" : pod.name], node: node,
+                                        annotations: isBackend ? backendAnnotations : [:])
+        }.joined()
     }
 
     private func connect(_ client: Pod, _ agent: RunningAgent, to vip: String = ServiceManifests.vip4,
@@ -90,6 +95,34 @@ struct ServiceLoadBalancingTests {
                                             cgroup: agent.cgroup)
                 #expect(result.answer?.hasSuffix(" q") == true && result.answer?.hasPrefix("b") == true, "\(vip): \(result)")
             }
+        }
+    }
+
+    /// A connected UDP socket keeps its backend's address. Once that backend has left the
+    /// service (its pod deleted, then drained for the 1 s grace period), the agent closes the
+    /// socket, and the client's next one reaches a backend that is there. The deleted pod's
+    /// server still answers, so a socket left open would go on working and fail the test.
+    @Test func aConnectedUDPSocketIsClosedOnceItsBackendHasLeft() throws {
+        try withService(arguments: ["--terminating-grace-period", "1"]) { topology, agent, _ in
+            let client = topology.pods[0]
+            let session = try client.spawn([try TestPaths.binary("sluice-probe"), "session", ServiceManifests.vip4,
+                                             String(ServiceManifests.dnsPort), "--udp", "--show-answer",
+                                             "--lines", "1000", "--interval-ms", "20"], cgroup: agent.cgroup)
+            try session.waitForOutput(containing: "ok 1 b")
+            let first = try #require(session.stdout.split(separator: "\n").first { $0.hasPrefix("ok 1 ") }?
+                .split(separator: " ").dropFirst(2).first.map(String.init))
+            let deleted = ContinuousClock.now
+            try agent.write("pods.yaml", Self.pods(topology.pods.filter { $0.name != first }, node: topology.id))
+
+            #expect(session.waitForExit(timeout: .seconds(5)) == 3, "\(session.stdout.suffix(200))")
+            // It drained first: a flow already on a terminating backend stays there for the period.
+            #expect(ContinuousClock.now - deleted > .milliseconds(900), "closed after \(ContinuousClock.now - deleted)")
+            #expect(["Software caused connection abort", "Destination address required"]
+                .contains { session.stderr.contains($0) }, "\(session.stderr)")
+            #expect(try agent.metric("sluice_udp_sockets_closed_total") == 1)
+            let next = try client.udp(to: ServiceManifests.vip4, port: ServiceManifests.dnsPort, payload: "q",
+                                      cgroup: agent.cgroup)
+            #expect(next.answer?.hasPrefix("b") == true && next.answer?.hasPrefix(first) == false, "\(next)")
         }
     }
 

@@ -38,4 +38,10 @@ struct ServiceABILayoutTests {
         expectSize(sluice_service_metrics.self, 16)
         expectSize(sluice_backend_metrics.self, 8)
     }
+
+    @Test func reapKeyLayoutMatchesC() {
+        expectSize(sluice_reap_key.self, 24)
+        #expect(offset(\sluice_reap_key.port) == 16 && offset(\sluice_reap_key.family) == 18
+            && offset(\sluice_reap_key.service_id) == 20)
+    }
 }

@@ -56,6 +56,13 @@ int sluice_route_oif(int family, const void *addr);
 /* Moves the calling thread into the network namespace at `path` (setns). 0 or -errno. */
 int sluice_enter_netns(const char *path);
 
+/*
+ * Runs the iterator of `link_fd` (a BPF_TRACE_ITER link) to its end in the
+ * network namespace `netns_fd` (-1: the caller's), on a thread of its own.
+ * The number of bytes the program wrote, or -errno.
+ */
+long sluice_iter_read(int link_fd, int netns_fd);
+
 /* eventfd(2), absent from Glibc's Swift module. */
 int sluice_eventfd(unsigned int initval, int flags);
 

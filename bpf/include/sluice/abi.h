@@ -628,4 +628,34 @@ _Static_assert(sizeof(struct sluice_nat_key) == 40, "nat key");
 _Static_assert(sizeof(struct sluice_nat_value) == 40, "nat value");
 /* ==== end of NodePort ================================================== */
 
+/* ==== Connected UDP sockets of departed backends ==========================
+ *
+ * A connected UDP socket keeps the backend address its connect() was
+ * translated to, so it would go on sending to a backend that has left its
+ * service. When one leaves (its drain over, or no longer a backend at all),
+ * the agent lists it with the service here and runs sock_reap.bpf.c as a UDP
+ * socket iterator in every network namespace of the cgroup's processes: the
+ * sockets sluice_rsk_v1 says were translated to it for that service are
+ * closed (bpf_sock_destroy): their owner's next call fails (ECONNABORTED, or
+ * EDESTADDRREQ for a send, the socket being no longer connected), and a new
+ * connect() reaches a backend that is there.
+ */
+#define SLUICE_MAP_REAP "sluice_rpk_v1"
+#define SLUICE_REAP_MAX 1024
+
+/* sluice_rpk_v1: hash, filled by the agent for one pass and emptied after it. */
+struct sluice_reap_key {
+	__u8   addr[16];   /* the backend, laid out as in sluice_rsk_v1 */
+	__be16 port;
+	__u8   family;
+	__u8   pad;
+	__u32  service_id; /* the service it left */
+};
+
+/* Program (section function) name in sock_reap.bpf.o. */
+#define SLUICE_PROG_REAP_UDP "sluice_reap_udp"
+
+_Static_assert(sizeof(struct sluice_reap_key) == 24, "reap key");
+/* ==== end of connected UDP sockets ===================================== */
+
 #endif /* SLUICE_ABI_H */
