@@ -10,11 +10,9 @@
 #include <bpf/bpf_helpers.h>
 
 #include <sluice/abi.h>
+#include "address_family.h"
 #include "maps.h"
 #include "sock_iter.h"
-
-#define SLUICE_AF_INET  2
-#define SLUICE_AF_INET6 10
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

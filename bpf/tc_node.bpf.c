@@ -24,7 +24,7 @@ int sluice_from_network(struct __sk_buff *skb)
 
 	if (!sluice_np_parse(skb, &pkt))
 		return TC_ACT_OK;
-	action = sluice_np_pick(&pkt, &backend);
+	action = sluice_np_pick(skb, &pkt, &backend);
 	if (action != TC_ACT_OK || !backend.family)
 		return action;
 	if (sluice_np_rewrite(skb, &pkt, 0, backend.addr, backend.port))

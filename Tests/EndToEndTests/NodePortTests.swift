@@ -71,6 +71,20 @@ struct NodePortTests {
         }
     }
 
+    /// As kube-proxy serves it, a node port is served on the node's own addresses only: a
+    /// packet routed through the node to a pod's address on that port reaches the pod as it
+    /// was sent, and the pod, listening on its target port only, refuses it.
+    @Test func aNodePortIsServedOnTheNodesAddressesOnly() throws {
+        try withNodePort { topology, _, external throws in
+            let backend = topology.pods[0]
+            for address in [backend.ipv4, backend.ipv6] {
+                #expect(try external.namespace.tcp(to: address, port: Self.httpNodePort) == .refused, "\(address)")
+            }
+            #expect(try external.namespace.tcp(to: backend.ipv4, port: ServiceManifests.backendTCP).answer == "b0 hello")
+            #expect(try external.namespace.tcp(to: topology.nodeIPv4, port: Self.httpNodePort).answer == "b0 hello")
+        }
+    }
+
     /// With resized maps too: tc_node shares every pinned map, so it must be loaded at the same sizes.
     @Test func clusterIPPacketsFromOutsideReachTheBackend() throws {
         try withNodePort(arguments: ["--ipcache-map-size", "4096", "--conntrack-map-size", "8192"]) { _, _, external in

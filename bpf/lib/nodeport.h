@@ -14,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include <sluice/abi.h>
+#include "address_family.h"
 #include "maps.h"
 #include "service.h"
 
@@ -181,8 +182,48 @@ static __always_inline __u32 sluice_np_hash(const struct sluice_nat_key *tuple)
 	return hash;
 }
 
-/* The frontend of a packet: its own address (ClusterIP) first, else "any node address" (NodePort). */
-static __always_inline const struct sluice_service_value *sluice_np_frontend(const struct sluice_nat_key *tuple)
+/*
+ * Whether the node itself is the packet's destination, as the kernel's
+ * routing says for a packet arriving where this one did: a node port is
+ * served on the node's own addresses only, as kube-proxy serves it (addrtype
+ * LOCAL), not on a pod's address routed through the node. Where the lookup
+ * cannot tell (forwarding off on the interface, no interface in a test run),
+ * the port is served.
+ */
+static __always_inline int __sluice_np_to_node(struct __sk_buff *skb, const struct sluice_nat_key *tuple)
+{
+	struct bpf_fib_lookup fib = {
+		.l4_protocol = tuple->protocol,
+		.sport = tuple->sport,
+		.dport = tuple->dport,
+		.ifindex = skb->ingress_ifindex,
+	};
+
+	if (tuple->family == SLUICE_FAMILY_IPV4) {
+		fib.family = SLUICE_AF_INET;
+		__builtin_memcpy(&fib.ipv4_src, tuple->saddr, 4);
+		__builtin_memcpy(&fib.ipv4_dst, tuple->daddr, 4);
+	} else {
+		fib.family = SLUICE_AF_INET6;
+		__builtin_memcpy(fib.ipv6_src, tuple->saddr, 16);
+		__builtin_memcpy(fib.ipv6_dst, tuple->daddr, 16);
+	}
+	switch (bpf_fib_lookup(skb, &fib, sizeof(fib), 0)) {
+	case BPF_FIB_LKUP_RET_SUCCESS:
+	case BPF_FIB_LKUP_RET_BLACKHOLE:
+	case BPF_FIB_LKUP_RET_UNREACHABLE:
+	case BPF_FIB_LKUP_RET_PROHIBIT:
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		return 0; /* routed on, or nowhere: not the node's */
+	default:
+		return 1;
+	}
+}
+
+/* The frontend of a packet: its own address (ClusterIP) first, else a node port of the node's addresses. */
+static __always_inline const struct sluice_service_value *sluice_np_frontend(struct __sk_buff *skb,
+									  const struct sluice_nat_key *tuple)
 {
 	struct sluice_sockaddr dst = { .port = tuple->dport, .family = tuple->family };
 	const struct sluice_service_value *svc;
@@ -192,7 +233,10 @@ static __always_inline const struct sluice_service_value *sluice_np_frontend(con
 	if (svc)
 		return svc;
 	__builtin_memset(dst.addr, 0, sizeof(dst.addr));
-	return sluice_service_lookup(&dst, tuple->protocol);
+	svc = sluice_service_lookup(&dst, tuple->protocol);
+	if (!svc || !__sluice_np_to_node(skb, tuple))
+		return 0;
+	return svc;
 }
 
 /*
@@ -249,7 +293,8 @@ static __always_inline void __sluice_np_remember(const struct sluice_nat_key *fo
  * TC_ACT_OK with *backend set to translate, TC_ACT_OK with it NULL to pass
  * untouched (no service), TC_ACT_SHOT when the service has no backend.
  */
-static __always_inline int sluice_np_pick(struct sluice_np_packet *pkt, struct sluice_nat_value *backend)
+static __always_inline int sluice_np_pick(struct __sk_buff *skb, struct sluice_np_packet *pkt,
+					  struct sluice_nat_value *backend)
 {
 	struct sluice_affinity_key client = { .kind = SLUICE_AFFINITY_ADDRESS };
 	const struct sluice_service_value *svc;
@@ -265,7 +310,7 @@ static __always_inline int sluice_np_pick(struct sluice_np_packet *pkt, struct s
 		return TC_ACT_OK;
 	}
 
-	svc = sluice_np_frontend(&pkt->tuple);
+	svc = sluice_np_frontend(skb, &pkt->tuple);
 	if (!svc)
 		return TC_ACT_OK;
 	__builtin_memcpy(client.client, pkt->tuple.saddr, sizeof(client.client));
