@@ -1,10 +1,7 @@
 import CSluiceBPF
 import Foundation
 import Model
-
-/// An ABI address field: 16 bytes, IPv4 in the first four.
-typealias ABIAddress = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
+import Planner
 
 extension FlowEvent {
     /// Names a datapath record. `wallClockOffset` turns its CLOCK_MONOTONIC
@@ -70,8 +67,7 @@ extension FlowEvent {
     }
 
     static func address(_ raw: ABIAddress, family: UInt8) -> String {
-        guard family != 0, let address = IPAddress(bytes: addressBytes(raw, family: family)) else { return "" }
-        return address.description
+        IPAddress(abi: raw, family: family)?.description ?? ""
     }
 
     static func hasPorts(_ ipProtocol: UInt8) -> Bool {

@@ -6,9 +6,7 @@ import Planner
 extension sluice_ipcache_key {
     /// The prefix this key stands for; nil for a key no planner writes.
     var cidr: CIDR? {
-        let family: IPAddress.Family = self.family == UInt8(SLUICE_FAMILY_IPV4.rawValue) ? .v4 : .v6
-        let bytes = withUnsafeBytes(of: addr) { Array($0.prefix(family == .v4 ? 4 : 16)) }
-        guard let address = IPAddress(bytes: bytes) else { return nil }
+        guard let address = IPAddress(abi: addr, family: family) else { return nil }
         return CIDR(address: address, prefixLength: Int(prefixlen) - Int(SLUICE_IPCACHE_PREFIX_BASE))
     }
 
@@ -16,10 +14,8 @@ extension sluice_ipcache_key {
     init(lookingUp address: IPAddress) {
         self = zeroedABI(sluice_ipcache_key.self)
         prefixlen = UInt32(SLUICE_IPCACHE_PREFIX_BASE) + UInt32(address.family.bitWidth)
-        family = UInt8(address.family == .v4 ? SLUICE_FAMILY_IPV4.rawValue : SLUICE_FAMILY_IPV6.rawValue)
-        withUnsafeMutableBytes(of: &addr) { raw in
-            for (index, byte) in address.bytes.enumerated() { raw[index] = byte }
-        }
+        family = address.family.abi
+        addr = address.abi
     }
 }
 

@@ -119,12 +119,10 @@ struct PolicyExplainer {
     /// of its own: each backend does.
     private func refuseServiceAddress(_ address: IPAddress, query: ExplainQuery) throws(ExplainError) {
         var key = zeroedABI(sluice_service_key.self)
-        withUnsafeMutableBytes(of: &key.addr) { raw in
-            for (index, byte) in address.bytes.enumerated() { raw[index] = byte }
-        }
+        key.addr = address.abi
         key.port = query.port.bigEndian
         key.protocol = query.protocol.ipProtocolNumber
-        key.family = UInt8(address.family == .v4 ? SLUICE_FAMILY_IPV4.rawValue : SLUICE_FAMILY_IPV6.rawValue)
+        key.family = address.family.abi
         let services = plan.services
         guard let service = services.frontends[key]?.service_id else { return }
         let backends = services.members

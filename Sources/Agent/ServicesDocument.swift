@@ -47,9 +47,7 @@ extension ServicesDocument {
     }
 
     private static func render(_ key: sluice_service_key) -> String {
-        let isIPv4 = UInt32(key.family) == SLUICE_FAMILY_IPV4.rawValue
-        let bytes = withUnsafeBytes(of: key.addr) { Array($0.prefix(isIPv4 ? 4 : 16)) }
-        guard let address = IPAddress(bytes: bytes) else { return "?" }
+        guard let address = IPAddress(abi: key.addr, family: key.family) else { return "?" }
         return render(address, UInt16(bigEndian: key.port))
     }
 

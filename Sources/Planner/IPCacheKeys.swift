@@ -7,10 +7,8 @@ enum IPCacheKeys {
         var key = zeroedABI(sluice_ipcache_key.self)
         // CIDR clears host bits, as an LPM key must have them.
         key.prefixlen = UInt32(SLUICE_IPCACHE_PREFIX_BASE) + UInt32(cidr.prefixLength)
-        key.family = UInt8(cidr.family == .v4 ? SLUICE_FAMILY_IPV4.rawValue : SLUICE_FAMILY_IPV6.rawValue)
-        withUnsafeMutableBytes(of: &key.addr) { raw in
-            for (index, byte) in cidr.address.bytes.enumerated() { raw[index] = byte }
-        }
+        key.family = cidr.address.family.abi
+        key.addr = cidr.address.abi
         return key
     }
 }

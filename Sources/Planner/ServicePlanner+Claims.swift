@@ -45,9 +45,8 @@ extension ServicePlanner {
         if let nodePort = entry.nodePort {
             return "\(entry.frontend): nodePort \(nodePort) already used by \(holder); not balanced on it"
         }
-        let family = entry.frontend.family
-        let bytes = withUnsafeBytes(of: entry.key.addr) { Array($0.prefix(family == .v4 ? 4 : 16)) }
-        let address = IPAddress(bytes: bytes).map { family == .v4 ? "\($0)" : "[\($0)]" } ?? "?"
+        let address = IPAddress(abi: entry.key.addr, family: entry.key.family)
+            .map { $0.family == .v4 ? "\($0)" : "[\($0)]" } ?? "?"
         return "\(entry.frontend): \(address):\(UInt16(bigEndian: entry.key.port)) already used by \(holder); not balanced on it"
     }
 }

@@ -9,7 +9,7 @@ extension ServicePlanner {
         var key = zeroedABI(sluice_service_key.self)
         key.port = nodePort.bigEndian
         key.protocol = `protocol`.ipProtocolNumber
-        key.family = UInt8(family == .v4 ? SLUICE_FAMILY_IPV4.rawValue : SLUICE_FAMILY_IPV6.rawValue)
+        key.family = family.abi
         return key
     }
 }

@@ -78,12 +78,10 @@ public enum ServicePlanner {
 
     static func frontendKey(_ address: IPAddress, _ port: ServicePort) -> sluice_service_key {
         var key = zeroedABI(sluice_service_key.self)
-        withUnsafeMutableBytes(of: &key.addr) { raw in
-            for (index, byte) in address.bytes.enumerated() { raw[index] = byte }
-        }
+        key.addr = address.abi
         key.port = port.port.bigEndian
         key.protocol = port.protocol.ipProtocolNumber
-        key.family = UInt8(address.family == .v4 ? SLUICE_FAMILY_IPV4.rawValue : SLUICE_FAMILY_IPV6.rawValue)
+        key.family = address.family.abi
         return key
     }
 
@@ -101,24 +99,17 @@ public enum ServicePlanner {
     /// The backend a `sluice_be_v1` value names, under `ipProtocol` (a value carries none:
     /// it is the protocol of a service the backend is a member of); nil for an unused id.
     public static func backendRef(_ value: sluice_backend_value, ipProtocol: UInt8) -> BackendRef? {
-        let length = switch UInt32(value.family) {
-        case SLUICE_FAMILY_IPV4.rawValue: 4
-        case SLUICE_FAMILY_IPV6.rawValue: 16
-        default: 0
-        }
-        guard length > 0, let transport = TransportProtocol.allCases.first(where: { $0.ipProtocolNumber == ipProtocol }),
-              let address = withUnsafeBytes(of: value.addr, { IPAddress(bytes: $0.prefix(length)) })
+        guard let transport = TransportProtocol.allCases.first(where: { $0.ipProtocolNumber == ipProtocol }),
+              let address = IPAddress(abi: value.addr, family: value.family)
         else { return nil }
         return BackendRef(address: address, port: UInt16(bigEndian: value.port), protocol: transport)
     }
 
     static func backendValue(_ ref: BackendRef) -> sluice_backend_value {
         var value = zeroedABI(sluice_backend_value.self)
-        withUnsafeMutableBytes(of: &value.addr) { raw in
-            for (index, byte) in ref.address.bytes.enumerated() { raw[index] = byte }
-        }
+        value.addr = ref.address.abi
         value.port = ref.port.bigEndian
-        value.family = UInt8(ref.address.family == .v4 ? SLUICE_FAMILY_IPV4.rawValue : SLUICE_FAMILY_IPV6.rawValue)
+        value.family = ref.address.family.abi
         return value
     }
 }
