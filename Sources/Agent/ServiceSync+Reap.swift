@@ -3,26 +3,47 @@ import CSluiceBPF
 import Model
 import Planner
 
+extension sluice_reap_key: @retroactive Equatable, @retroactive Hashable, BytewiseHashable {}
+
 /// Connected UDP sockets of backends that left their service, closed once the membership is
 /// gone (the backend's drain over, or it is no backend any more): their clients see an error
 /// and reconnect to a backend that is there instead of sending into the void.
 extension ServiceSync {
-    /// The (backend, service) pairs of UDP service ports among `removed` memberships, addresses
-    /// as `current` (the maps before this sync) holds them.
-    static func departedUDPBackends(_ removed: [sluice_service_member_key],
-                                    current: PlannedServices) -> [sluice_reap_key] {
-        guard !removed.isEmpty else { return [] }
+    /// The (backend address, service) pairs of UDP service ports that `current` (the maps before
+    /// this sync) has and `planned` has not, in any state and under any backend id: a backend
+    /// that left under one id and is back under another (a readiness flap within its drain)
+    /// has not left. Only the services of `changedMembers`, and of the members of
+    /// `changedBackends` (ids now naming another address), can have lost one.
+    static func departedUDPBackends(current: PlannedServices, planned: PlannedServices,
+                                    changedMembers: [sluice_service_member_key],
+                                    changedBackends: [UInt32]) -> [sluice_reap_key] {
+        guard !changedMembers.isEmpty || !changedBackends.isEmpty else { return [] }
         let udp = TransportProtocol.udp.ipProtocolNumber
         let udpServices = Set(current.frontends.lazy.filter { $0.key.protocol == udp }.map(\.value.service_id))
-        return removed.compactMap { member in
-            guard udpServices.contains(member.service_id), let backend = current.backends[member.backend_id] else { return nil }
-            var key = zeroed(sluice_reap_key.self)
-            key.addr = backend.addr
-            key.port = backend.port
-            key.family = backend.family
-            key.service_id = member.service_id
-            return key
+        var services = Set(changedMembers.lazy.map(\.service_id).filter(udpServices.contains))
+        if !changedBackends.isEmpty {
+            let changed = Set(changedBackends)
+            for key in current.members.keys where changed.contains(key.backend_id) && udpServices.contains(key.service_id) {
+                services.insert(key.service_id)
+            }
         }
+        guard !services.isEmpty else { return [] }
+        return Array(Self.members(of: services, in: current).subtracting(Self.members(of: services, in: planned)))
+    }
+
+    /// Every member of `services` in `state`, by address.
+    private static func members(of services: Set<UInt32>, in state: PlannedServices) -> Set<sluice_reap_key> {
+        var result = Set<sluice_reap_key>()
+        for key in state.members.keys where services.contains(key.service_id) {
+            guard let backend = state.backends[key.backend_id] else { continue }
+            var member = zeroed(sluice_reap_key.self)
+            member.addr = backend.addr
+            member.port = backend.port
+            member.family = backend.family
+            member.service_id = key.service_id
+            result.insert(member)
+        }
+        return result
     }
 
     func closeSockets(of departed: [sluice_reap_key]) {

@@ -144,6 +144,12 @@ final class ServiceSync {
             try maps.frontends.update(key, value)
         }
 
+        // Worked out before the deletes: a sync failing half-way through them still closes the
+        // sockets of what it set out to remove (the read-back after it no longer sees those).
+        let departed = Self.departedUDPBackends(
+            current: current.services, planned: planned, changedMembers: members.upserts.map(\.key) + members.deletes,
+            changedBackends: backends.upserts.lazy.filter { current.services.backends[$0.key] != nil }.map(\.key))
+        defer { closeSockets(of: departed) }
         for key in frontends.deletes { try maps.frontends.delete(key) }
         if let unclaimed = unclaimedTableSlots {
             stale.formUnion(unclaimed.subtracting(planned.tables.keys))
@@ -152,7 +158,6 @@ final class ServiceSync {
         try maps.tables.clear(stale.sorted())
         for key in members.deletes { try maps.members.delete(key) }
         for id in backends.deletes { try maps.backends.delete(id) }
-        closeSockets(of: Self.departedUDPBackends(members.deletes, current: current.services))
 
         metrics.update(planned, previous: current.services, touched: touched, probed: plan.healthChecks, unhealthy: unhealthy)
         applied = Applied(services: planned, tableMapIDs: tableMapIDs)
