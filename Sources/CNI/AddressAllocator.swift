@@ -43,7 +43,7 @@ public struct AddressAllocator: Sendable {
                     if let address = wanted[index] {
                         allocation = try reserveRequested(address, in: set, for: owner, reservations: reservations)
                     } else {
-                        allocation = try reserveNext(in: set, index: index, for: owner, reservations: reservations)
+                        allocation = try reserveNext(in: set, index: index, for: owner)
                     }
                     made.append(allocation)
                 }
@@ -82,7 +82,7 @@ public struct AddressAllocator: Sendable {
 
     /// Range sets (their index) that have no address left to hand out.
     public func exhaustedRangeSets() throws(CNIError) -> [Int] {
-        let reserved = try store.reservations().map(\.address)
+        let reserved = try store.occupied()
         return rangeSets.indices.filter { index in
             let set = rangeSets[index]
             let taken = reserved.filter { set.contains($0) && !set.isGateway($0) }.count
@@ -107,13 +107,10 @@ public struct AddressAllocator: Sendable {
         return Allocation(address: address, range: range)
     }
 
-    /// Walks from the cursor; every reserved address is skipped at most once, so the walk
-    /// ends within (reservations + gateways + 1) steps or after the whole set.
-    private func reserveNext(
-        in set: RangeSet, index: Int, for owner: CNIAttachment,
-        reservations: [(address: IPAddress, owner: CNIAttachment)]
-    ) throws(CNIError) -> Allocation {
-        let takenInSet = reservations.filter { set.contains($0.address) }.count
+    /// Walks from the cursor; every occupied address is skipped at most once, so the walk
+    /// ends within (occupied + gateways + 1) steps or after the whole set.
+    private func reserveNext(in set: RangeSet, index: Int, for owner: CNIAttachment) throws(CNIError) -> Allocation {
+        let takenInSet = try store.occupied().filter { set.contains($0) }.count
         let steps = min(set.ranges.reduce(UInt128(0)) { $0 &+ $1.size }, UInt128(takenInSet + set.ranges.count + 1))
         var candidate = set.next(after: store.lastReserved(rangeSet: index))
         var step: UInt128 = 0

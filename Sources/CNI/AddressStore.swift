@@ -60,6 +60,12 @@ public struct AddressStore: Sendable {
         return result
     }
 
+    /// Every address with a file, whether or not it reads as a reservation (host-local's
+    /// older one-line files do not): each blocks its address all the same.
+    func occupied() throws(CNIError) -> [IPAddress] {
+        try names().compactMap { IPAddress($0) }
+    }
+
     /// Deletes the reservations of `owner`; returns the addresses freed. Call under the lock.
     @discardableResult
     public func release(_ owner: CNIAttachment) throws(CNIError) -> [IPAddress] {

@@ -26,7 +26,7 @@ public struct AgentClient: Sendable {
 
     public func send(_ request: AgentRequest) throws(Failure) -> AgentResponse {
         let deadline = ContinuousClock.now + timeout
-        let fd = try connect()
+        let fd = try connect(within: timeout)
         defer { close(fd) }
         let bytes = request.line
         var written = 0
@@ -64,9 +64,20 @@ public struct AgentClient: Sendable {
         return response
     }
 
-    private func connect() throws(Failure) -> Int32 {
+    /// A connection to the agent. A Unix socket's `connect()` waits without end while the
+    /// listener's queue is full (an agent alive but stopped or stuck), so the send timeout,
+    /// which bounds that wait and the request's writes alike, is the deadline's.
+    private func connect(within timeout: Duration) throws(Failure) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .unreachable("socket: \(String(cString: strerror(errno)))") }
+        let (seconds, attoseconds) = timeout.components
+        var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        if limit.tv_sec == 0 && limit.tv_usec == 0 { limit.tv_usec = 1 }
+        guard setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
+            let code = errno
+            close(fd)
+            throw .unreachable("setsockopt(SO_SNDTIMEO): \(String(cString: strerror(code)))")
+        }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let path = Array(socketPath.utf8)
@@ -88,6 +99,9 @@ public struct AgentClient: Sendable {
             let reason = "agent socket \(socketPath): \(String(cString: strerror(code)))"
             // No socket file or nobody behind it: the agent is not running.
             if code == ENOENT || code == ECONNREFUSED || code == ENOTDIR { throw .unreachable(reason) }
+            if code == EAGAIN || code == EWOULDBLOCK {
+                throw .noAnswer("the agent at \(socketPath) accepted no connection within \(timeout)")
+            }
             throw .noAnswer(reason)
         }
         return fd

@@ -46,3 +46,31 @@ public struct CNIError: Error, Sendable, Equatable, CustomStringConvertible {
         return .object(object)
     }
 }
+
+/// The failures of a command that goes on after one (DEL and GC release all they can):
+/// `finish` throws the first, with the others in its details.
+struct CNIFailures {
+    private var errors: [CNIError] = []
+
+    mutating func record(_ error: CNIError) {
+        errors.append(error)
+    }
+
+    mutating func run(_ step: () throws(CNIError) -> Void) {
+        do {
+            try step()
+        } catch {
+            errors.append(error)
+        }
+    }
+
+    func finish() throws(CNIError) {
+        guard var first = errors.first else { return }
+        let others = errors.dropFirst().map(\.description)
+        if !others.isEmpty {
+            first.details = ([first.details].compactMap { $0 } + ["also: " + others.joined(separator: "; also: ")])
+                .joined(separator: "; ")
+        }
+        throw first
+    }
+}

@@ -2,7 +2,7 @@ extension CNIPlugin {
     /// CHECK: the interface, addresses and routes of `prevResult` are in place, the
     /// addresses are still reserved for this attachment, and the agent enforces it.
     func check() throws(CNIError) {
-        guard let previous = configuration.prevResult else {
+        guard let previous = try configuration.previousResult() else {
             throw CNIError(.invalidNetworkConfiguration, "prevResult: required for CHECK")
         }
         let attachment = environment.attachment

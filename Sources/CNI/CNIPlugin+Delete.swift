@@ -2,14 +2,24 @@ extension CNIPlugin {
     /// DEL: the agent forgets the endpoint (or, when it is down, finds the DEL queued at
     /// its next start), the veth goes, the addresses are released. Whatever is already
     /// gone — netns, link, reservation, registration — is skipped, so DEL can be repeated
-    /// and cleans up after an ADD that was killed at any point.
+    /// and cleans up after an ADD that was killed at any point. A step that fails does not
+    /// stop the others (the spec asks DEL to release all it can); the first failure is
+    /// reported, and the runtime's retry finishes the job.
     func delete() throws(CNIError) {
         let attachment = environment.attachment
-        try unregister(CNIEndpoint.Key(network: configuration.name, attachment: attachment))
-        let hostName = HostInterfaceName.make(for: attachment)
-        if try PodLink.remove(hostName: hostName) { log("deleted \(hostName)") }
-        let released = try allocator.release(attachment)
-        if !released.isEmpty { log("released \(released.map(\.description).joined(separator: ", "))") }
+        var failures = CNIFailures()
+        failures.run { () throws(CNIError) in
+            try unregister(CNIEndpoint.Key(network: configuration.name, attachment: attachment))
+        }
+        failures.run { () throws(CNIError) in
+            let hostName = HostInterfaceName.make(for: attachment)
+            if try PodLink.remove(hostName: hostName) { log("deleted \(hostName)") }
+        }
+        failures.run { () throws(CNIError) in
+            let released = try allocator.release(attachment)
+            if !released.isEmpty { log("released \(released.map(\.description).joined(separator: ", "))") }
+        }
+        try failures.finish()
     }
 
     /// Tells the agent to forget `key`; when it does not answer, queues the removal in its

@@ -1,13 +1,17 @@
 extension CNIPlugin {
     /// GC: every attachment of this network that the runtime no longer lists loses its
     /// registration with the agent, its veth and its addresses. With the agent down, the
-    /// registrations it saved are read from its state directory and their DELs queued.
+    /// registrations it saved are read from its state directory and their DELs queued. As
+    /// the spec asks, a failing step does not stop the others: GC removes all it can and
+    /// then reports the first failure.
     func collectGarbage() throws(CNIError) {
         guard let validList = configuration.validAttachments else {
             throw CNIError(.invalidNetworkConfiguration, "cni.dev/valid-attachments: required for GC")
         }
         let valid = Set(validList)
-        var stale = Set(try allocator.store.reservations().map(\.owner)).subtracting(valid)
+        var failures = CNIFailures()
+        var stale: Set<CNIAttachment> = []
+        failures.run { () throws(CNIError) in stale = Set(try allocator.store.reservations().map(\.owner)).subtracting(valid) }
 
         let request = AgentRequest(operation: .gc, network: configuration.name, validAttachments: validList.sorted())
         let answer: Result<AgentResponse, AgentClient.Failure>
@@ -18,20 +22,28 @@ extension CNIPlugin {
         }
         switch answer {
         case .success(let response):
-            guard response.outcome == .ok else {
-                throw CNIError(.tryAgainLater, "sluiced could not collect endpoints", details: response.message)
+            if response.outcome == .ok {
+                stale.formUnion((response.removed ?? []).map(\.key.attachment))
+            } else {
+                failures.record(CNIError(.tryAgainLater, "sluiced could not collect endpoints", details: response.message))
             }
-            stale.formUnion((response.removed ?? []).map(\.key.attachment))
         case .failure(let failure):
-            stale.formUnion(try queueStaleRegistrations(valid: valid, reason: failure.description))
+            failures.run { () throws(CNIError) in
+                stale.formUnion(try queueStaleRegistrations(valid: valid, reason: failure.description))
+            }
         }
 
         for attachment in stale.sorted() {
-            let hostName = HostInterfaceName.make(for: attachment)
-            if try PodLink.remove(hostName: hostName) { log("deleted \(hostName) of \(attachment)") }
+            failures.run { () throws(CNIError) in
+                let hostName = HostInterfaceName.make(for: attachment)
+                if try PodLink.remove(hostName: hostName) { log("deleted \(hostName) of \(attachment)") }
+            }
         }
-        let released = try allocator.releaseAll(except: valid)
-        for (address, owner) in released { log("released \(address) of \(owner)") }
+        failures.run { () throws(CNIError) in
+            let released = try allocator.releaseAll(except: valid)
+            for (address, owner) in released { log("released \(address) of \(owner)") }
+        }
+        try failures.finish()
     }
 
     /// The agent's saved registrations of this network that are not valid, each with a

@@ -113,8 +113,10 @@ extension CNIResult {
             ips.append(IPConfig(address: address, gateway: gateway, interface: interface))
         }
         for routeField in try field.optional("routes")?.elements() ?? [] {
+            // Host bits allowed, as other plugins (and Go's ParseCIDR) write them.
             let destinationField = try routeField.required("dst")
-            guard let destination = CIDR(try destinationField.string()) else {
+            guard let written = InterfaceAddress(try destinationField.string()),
+                  let destination = CIDR(address: written.address, prefixLength: written.prefixLength) else {
                 throw destinationField.invalid("must be a prefix")
             }
             var gateway: IPAddress?

@@ -24,7 +24,9 @@ public struct NetworkConfiguration: Sendable, Equatable {
     public var dns: JSONValue?
     /// `args.cni.ips` and `runtimeConfig.ips`, in that order, without duplicates.
     public var requestedAddresses: [IPAddress]
-    public var prevResult: CNIResult?
+    /// `prevResult` as the runtime sent it; only CHECK reads it (`previousResult()`), so a
+    /// chained plugin's result Sluice cannot read never fails another command.
+    public var prevResultJSON: JSONValue?
     /// GC: `cni.dev/valid-attachments` (or the older spelling `cni.dev/attachments`).
     public var validAttachments: [CNIAttachment]?
 
@@ -68,9 +70,7 @@ public struct NetworkConfiguration: Sendable, Equatable {
         if let ips = try root.optional("runtimeConfig")?.optional("ips") {
             try appendRequested(ips)
         }
-        if let previous = try root.optional("prevResult") {
-            prevResult = try CNIResult(field: previous)
-        }
+        prevResultJSON = try root.optional("prevResult")?.value
         var attachments = try root.optional("cni.dev/valid-attachments")
         if attachments == nil { attachments = try root.optional("cni.dev/attachments") }
         if let attachments {
@@ -91,5 +91,10 @@ public struct NetworkConfiguration: Sendable, Equatable {
             guard let address = IPAddress(addressText) else { throw element.invalid("\"\(text)\" is not an IP address") }
             if !requestedAddresses.contains(address) { requestedAddresses.append(address) }
         }
+    }
+
+    /// `prevResult`, read; nil when absent.
+    public func previousResult() throws(CNIError) -> CNIResult? {
+        try prevResultJSON.map { json throws(CNIError) in try CNIResult(field: ConfigField(json, path: "prevResult")) }
     }
 }

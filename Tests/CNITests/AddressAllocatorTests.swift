@@ -64,6 +64,21 @@ struct AddressAllocatorTests {
         #expect(try pool.exhaustedRangeSets().isEmpty)
     }
 
+    /// A file that is no reservation Sluice can read (host-local's older one-line format in a
+    /// shared dataDir) still blocks its address, and the search allows for it.
+    @Test func unreadableReservationFilesBlockTheirAddressesButNotTheSearch() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let pool = try allocator(#"[[{"subnet": "10.9.0.0/29"}]]"#, in: directory)
+        #expect(try pool.allocate(for: owner(1)).map(\.address) == addresses("10.9.0.1"))
+        for host in 2...4 {
+            #expect(FileManager.default.createFile(atPath: directory.path + "/net/10.9.0.\(host)", contents: Data("c9".utf8)))
+        }
+        #expect(try pool.allocate(for: owner(2)).map(\.address) == addresses("10.9.0.5"))
+        #expect(try pool.allocate(for: owner(3)).map(\.address) == addresses("10.9.0.6"))
+        #expect(try pool.exhaustedRangeSets() == [0])
+    }
+
     @Test func requestedAddressesAreHonouredOrRefused() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

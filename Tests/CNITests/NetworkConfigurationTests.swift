@@ -97,13 +97,21 @@ struct NetworkConfigurationTests {
         let old = """
             {"cniVersion": "0.3.1", "interfaces": [{"name": "slc1"}, {"name": "eth0", "sandbox": "/run/netns/p", "mac": "aa:bb:cc:dd:ee:ff"}],
              "ips": [{"version": "4", "address": "10.244.1.5/32", "gateway": "169.254.1.1", "interface": 1}],
-             "routes": [{"dst": "0.0.0.0/0", "gw": "169.254.1.1"}]}
+             "routes": [{"dst": "0.0.0.0/0", "gw": "169.254.1.1"}, {"dst": "10.0.0.1/8"}]}
             """
         let text = Self.minimal.dropLast() + ", \"prevResult\": \(old)}"
-        let previous = try #require(try parse(String(text)).prevResult)
+        let previous = try #require(try parse(String(text)).previousResult())
         #expect(previous.interfaces.last?.mac == "aa:bb:cc:dd:ee:ff")
         #expect(previous.ips.first?.address.description == "10.244.1.5/32")
         #expect(previous.ips.first?.interface == 1)
         #expect(previous.routes.first?.gateway == IPAddress("169.254.1.1"))
+        #expect(previous.routes.last?.destination.description == "10.0.0.0/8")
+    }
+
+    /// Only CHECK reads `prevResult`: one Sluice cannot read must not fail a DEL.
+    @Test func anUnreadablePreviousResultFailsOnlyWhenRead() throws {
+        let text = Self.minimal.dropLast() + #", "prevResult": {"ips": [{"address": "not an address"}]}}"#
+        let configuration = try parse(String(text))
+        #expect(throws: CNIError.self) { try configuration.previousResult() }
     }
 }

@@ -128,4 +128,33 @@ struct CNIPluginCommandTests {
         }
         #expect(bed.pendingDeletes.count == 1, "one queued removal per attachment, however often DEL runs")
     }
+
+    /// DEL and GC release all they can when a step fails (here: the agent is down and its
+    /// state directory cannot take a queued DEL or give its registrations), then report it.
+    @Test func deleteAndGCReleaseTheVethAndAddressesEvenWhenAStepFails() throws {
+        let bed = try CNITestbed()
+        defer { bed.teardown() }
+        try bed.startAgent()
+        let pods = [try bed.makePod(), try bed.makePod()]
+        for (index, pod) in pods.enumerated() {
+            #expect(try bed.plugin("ADD", container: "c\(index)", pod: pod).status == 0)
+        }
+        #expect(try bed.hostLinks().count == 2 && bed.reservations.count == 4)
+        _ = bed.stopAgent()
+        for directory in ["pending-del", "endpoints"] {
+            let path = bed.stateDirectory + "/cni/" + directory
+            try? FileManager.default.removeItem(atPath: path)
+            #expect(FileManager.default.createFile(atPath: path, contents: Data()), "\(path) made a file")
+        }
+
+        let delete = try bed.plugin("DEL", container: "c0", pod: pods[0])
+        #expect(delete.status == 1 && delete.code == 5, "\(delete)")
+        #expect(try bed.hostLinks().count == 1 && bed.reservations.count == 2)
+
+        let gc = try bed.plugin(["CNI_COMMAND": "GC", "CNI_PATH": "/opt/cni/bin"],
+                                configuration: String(bed.configuration().dropLast()) + #", "cni.dev/valid-attachments": []}"#)
+        #expect(gc.status == 1 && gc.code == 5, "\(gc)")
+        #expect(try bed.hostLinks().isEmpty)
+        #expect(bed.reservations.isEmpty)
+    }
 }
