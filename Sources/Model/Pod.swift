@@ -63,6 +63,9 @@ public struct PodStatus: Sendable, Hashable {
     }
 
     public var phase: Phase?
+    /// Succeeded or Failed: its containers are done, and its address may already be another
+    /// pod's, so it is in no policy, no ipcache entry and no service.
+    public var isTerminated: Bool { phase == .succeeded || phase == .failed }
     /// The primary address; equals `podIPs.first` when both are given (validated).
     public var podIP: IPAddress?
     /// At most one address per family (validated).

@@ -44,7 +44,10 @@ struct IdentityClasses {
         let groups = PodGroups(cluster: cluster)
         let groupPeers = groups.peersMatching(selectorPeers, in: cluster)
         var groupClass: [Int?] = Array(repeating: nil, count: groups.count)
-        for (ref, pod) in cluster.pods where !pod.spec.hostNetwork {
+        // Two live pods should never share an address; if they do, the first by name holds it,
+        // whatever order the dictionary gives.
+        var holders: [IPAddress: ObjectRef] = [:]
+        for (ref, pod) in cluster.pods where !pod.spec.hostNetwork && !pod.status.isTerminated {
             guard let group = groups.group(of: ref) else { continue }
             let namedPorts = namedPortsInEgress.isEmpty ? [] : pod.spec.containers.flatMap(\.ports).compactMap {
                 port -> NamedPort? in
@@ -52,6 +55,8 @@ struct IdentityClasses {
                 return NamedPort(name: name, protocol: port.protocol, port: port.containerPort)
             }
             for address in pod.status.addresses {
+                if let holder = holders[address], holder < ref { continue }
+                holders[address] = ref
                 let inBlocks = blocks.isEmpty ? [] : blocks.peers(containing: address)
                 if inBlocks.isEmpty && namedPorts.isEmpty, let index = groupClass[group] {
                     prefixes[CIDR(host: address)] = index

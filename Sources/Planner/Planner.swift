@@ -46,7 +46,8 @@ public enum Planner {
 
         var localPods: [ObjectRef] = []
         for (ref, pod) in cluster.pods
-            where pod.spec.nodeName == node.name && !pod.spec.hostNetwork && !pod.status.addresses.isEmpty {
+            where pod.spec.nodeName == node.name && !pod.spec.hostNetwork && !pod.status.isTerminated
+                && !pod.status.addresses.isEmpty {
             localPods.append(ref)
         }
         localPods.sort()

@@ -104,7 +104,7 @@ struct ServiceBackends {
                                      family: IPAddress.Family) -> ServiceBackend? {
         let deleting = pod.metadata.deletionTimestamp != nil
         let ready = service.spec.publishNotReadyAddresses || (Self.isReady(pod) && !deleting)
-        guard pod.status.phase != .succeeded && pod.status.phase != .failed,
+        guard !pod.status.isTerminated,
               ready || Self.isReady(pod),
               let address = pod.status.addresses.first(where: { $0.family == family }),
               let number = Self.targetPort(port, of: pod)

@@ -56,6 +56,21 @@ struct ConntrackTests {
         }
     }
 
+    /// Another CPU can stamp an entry after this packet read the clock: the entry is then
+    /// "from the future", and must count as fresh rather than wrap around to expired (which
+    /// would judge the reply by policy and drop it).
+    @Test func anEntryStampedAfterThePacketsClockIsFreshNotExpired() throws {
+        try LoadedDatapath.withLoaded { datapath in
+            try datapath.apply(N.setup(rules: [allowHTTPOut]))
+            _ = try datapath.run(.fromPod, syn)
+            let key = LoadedDatapath.conntrackKey(for: syn, endpointID: N.endpointID)
+            var entry = try #require(try datapath.conntrack.lookup(key))
+            entry.last_seen_ns += 3_600 * 1_000_000_000
+            try datapath.conntrack.update(key, entry)
+            try expect(datapath.run(.toPod, synAck), .ok, SLUICE_REASON_CT_REPLY, .toPod)
+        }
+    }
+
     @Test func finAndResetAreRecordedOnTheEntry() throws {
         try LoadedDatapath.withLoaded { datapath in
             try datapath.apply(N.setup(rules: [allowHTTPOut]))

@@ -186,6 +186,24 @@ private let threePods = pod("frontend", labels: ["app": "frontend"], ip: "10.0.0
         #expect(state.identity(of: "10.9.9.9") != nil)
     }
 
+    /// A Succeeded pod keeps its address in the API, and the address may be another pod's by
+    /// now: the finished pod is no endpoint and no holder of the address, whatever it is
+    /// named, so the running pod is enforced and keeps its own identity.
+    @Test func aFinishedPodNeitherIsEnforcedNorHoldsItsAddress() throws {
+        let finished = pod("job-1", namespace: "a", labels: ["app": "job"], ip: "10.0.0.7")
+            .replacingOccurrences(of: "status:\n", with: "status:\n  phase: Succeeded\n")
+        let state = try plan(finished
+            + pod("web", namespace: "b", labels: ["app": "web"], ip: "10.0.0.7")
+            + pod("web-2", namespace: "b", labels: ["app": "web"], ip: "10.0.0.8")
+            + pod("job-2", namespace: "a", labels: ["app": "job"], ip: "10.0.0.9")
+            + policy("  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {app: job}}}]}]",
+                     namespace: "b"))
+        #expect(state.endpoint("a", "job-1") == nil)
+        #expect(state.endpoint("b", "web") != nil)
+        #expect(state.identity(of: "10.0.0.7") == state.identity(of: "10.0.0.8"))
+        #expect(state.identity(of: "10.0.0.7") != state.identity(of: "10.0.0.9"))
+    }
+
     @Test func hostInterfaceAnnotationIsCarriedToTheEndpoint() throws {
         let state = try plan("""
             apiVersion: v1

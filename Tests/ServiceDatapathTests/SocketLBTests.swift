@@ -129,13 +129,17 @@ struct SocketLBTests {
                 var now = timespec()
                 clock_gettime(CLOCK_MONOTONIC, &now)
                 let nanoseconds = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-                let value = sluice_affinity_value(last_used_ns: nanoseconds - UInt64(ageSeconds * 1e9), backend_id: backends[2].id, pad: 0)
+                let lastUsed = UInt64(Int64(nanoseconds) - Int64(ageSeconds * 1e9))
+                let value = sluice_affinity_value(last_used_ns: lastUsed, backend_id: backends[2].id, pad: 0)
                 try lb.affinity.update(key, value)
             }
             try pointAtB2(ageSeconds: 29)
             #expect(try PeerProbe.run(from: client, to: "10.96.0.10", port: 80, mode: .tcp, cgroup: lb.cgroup).server == "b2")
             try pointAtB2(ageSeconds: 31)
             #expect(try PeerProbe.run(from: client, to: "10.96.0.10", port: 80, mode: .tcp, cgroup: lb.cgroup).server == "b0")
+            // Stamped by another CPU after this connect read the clock: fresh, not wrapped to expired.
+            try pointAtB2(ageSeconds: -60)
+            #expect(try PeerProbe.run(from: client, to: "10.96.0.10", port: 80, mode: .tcp, cgroup: lb.cgroup).server == "b2")
             // A backend that stopped being active loses its affinities at once.
             try pointAtB2(ageSeconds: 0)
             try lb.members.update(sluice_service_member_key(service_id: 8, backend_id: backends[2].id),

@@ -59,13 +59,17 @@ static __always_inline __u64 __sluice_ct_timeout(const struct sluice_ct_value *c
 	return sluice_ct_timeout_ns(cfg ? cfg : &none, ct, protocol);
 }
 
-/* An expired entry counts as absent even before the agent's collector removes it. */
+/*
+ * An expired entry counts as absent even before the agent's collector removes
+ * it. Another CPU may have stamped the entry after `now` was read: such an
+ * entry is fresh, not (by unsigned wrap-around) ancient.
+ */
 static __always_inline struct sluice_ct_value *__sluice_ct_lookup(const struct sluice_ct_key *key, __u64 now)
 {
 	struct sluice_ct_value *ct = key->protocol == IPPROTO_TCP ? bpf_map_lookup_elem(&sluice_ct_v1, key)
 								 : bpf_map_lookup_elem(&sluice_cto_v1, key);
 
-	if (ct && now - ct->last_seen_ns > __sluice_ct_timeout(ct, key->protocol))
+	if (ct && now > ct->last_seen_ns && now - ct->last_seen_ns > __sluice_ct_timeout(ct, key->protocol))
 		return NULL;
 	return ct;
 }

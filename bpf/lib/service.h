@@ -92,7 +92,8 @@ static __always_inline __u32 sluice_service_pick(const struct sluice_service_val
 	now = bpf_ktime_get_ns();
 	timeout_ns = (__u64)svc->affinity_timeout_s * SLUICE_NS_PER_SECOND;
 	affinity = bpf_map_lookup_elem(&sluice_aff_v1, client);
-	if (affinity && now - affinity->last_used_ns <= timeout_ns &&
+	/* Stamped by another CPU after `now` was read: fresh, not expired by wrap-around. */
+	if (affinity && (now <= affinity->last_used_ns || now - affinity->last_used_ns <= timeout_ns) &&
 	    __sluice_member_active(svc->service_id, affinity->backend_id)) {
 		affinity->last_used_ns = now;
 		return affinity->backend_id;
