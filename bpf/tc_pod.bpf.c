@@ -43,6 +43,11 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 		return sluice_finish(skb, dir, reason);
 	}
 
+	if (dir == SLUICE_DIR_EGRESS && !sluice_endpoint_owns_source(ep, skb->ifindex, &flow)) {
+		sluice_event_flow(skb->ifindex, ep->endpoint_id, dir, SLUICE_REASON_DROP_SPOOFED, &flow, 0);
+		return sluice_finish(skb, dir, SLUICE_REASON_DROP_SPOOFED);
+	}
+
 	/* Without ports a fragment matches no flow and no port rule. */
 	if (flow.is_fragment) {
 		reason = sluice_endpoint_enforces(ep, dir) ? SLUICE_REASON_DROP_FRAGMENT

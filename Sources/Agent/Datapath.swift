@@ -47,6 +47,7 @@ final class Datapath {
 /// Typed handles on the datapath's maps.
 public struct DatapathMaps: Sendable {
     public let endpoints: BPFMap<sluice_endpoint_key, sluice_endpoint_value>
+    public let endpointAddresses: BPFMap<sluice_endpoint_address_key, UInt8>
     public let ipcache: BPFMap<sluice_ipcache_key, sluice_ipcache_value>
     public let policy: BPFMap<sluice_policy_key, sluice_policy_value>
     /// TCP flows; `conntrackOther` holds the rest (same layout).
@@ -59,6 +60,7 @@ public struct DatapathMaps: Sendable {
     /// The maps of a loaded object that includes bpf/lib/maps.h (tests load tc_pod.bpf.o themselves).
     public init(object: BPFObject) throws(BPFError) {
         endpoints = try object.map(SLUICE_MAP_ENDPOINTS)
+        endpointAddresses = try object.map(SLUICE_MAP_ENDPOINT_ADDRESSES)
         ipcache = try object.map(SLUICE_MAP_IPCACHE)
         policy = try object.map(SLUICE_MAP_POLICY)
         conntrack = try object.map(SLUICE_MAP_CT)
@@ -71,6 +73,7 @@ public struct DatapathMaps: Sendable {
     /// Opens the maps pinned under `pinDirectory` without loading programs (sluicectl).
     public init(pinDirectory: String) throws(BPFError) {
         endpoints = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_ENDPOINTS)
+        endpointAddresses = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_ENDPOINT_ADDRESSES)
         ipcache = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_IPCACHE)
         policy = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_POLICY)
         conntrack = try BPFMap(pinnedAt: pinDirectory + "/" + SLUICE_MAP_CT)

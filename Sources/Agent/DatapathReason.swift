@@ -18,6 +18,7 @@ enum DatapathReason {
         UInt32(SLUICE_REASON_DROP_FRAGMENT.rawValue): "fragment",
         UInt32(SLUICE_REASON_DROP_EXT_HEADERS.rawValue): "ipv6_ext_headers",
         UInt32(SLUICE_REASON_DROP_POLICY_DENY.rawValue): "policy_deny_rule",
+        UInt32(SLUICE_REASON_DROP_SPOOFED.rawValue): "spoofed_source",
     ]
 
     static func label(_ reason: UInt32) -> String { labels[reason] ?? "reason_\(reason)" }

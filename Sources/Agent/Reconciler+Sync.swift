@@ -14,13 +14,18 @@ extension Reconciler {
             let policy = MapDiff(desired: desired.policy, current: current.policy)
             let ipcache = MapDiff(desired: desired.ipcache, current: current.ipcache)
             let endpoints = MapDiff(desired: endpointEntries.values, current: current.endpoints)
+            let addresses = MapDiff(desired: endpointEntries.addresses, current: current.endpointAddresses)
             try checkCapacity(policy, current: current.policy.count, map: maps.policy.info, flag: "--policy-map-size")
             try checkCapacity(ipcache, current: current.ipcache.count, map: maps.ipcache.info, flag: "--ipcache-map-size")
             try checkCapacity(endpoints, current: current.endpoints.count, map: maps.endpoints.info,
                               flag: "--endpoint-map-size")
+            try checkCapacity(addresses, current: current.endpointAddresses.count, map: maps.endpointAddresses.info,
+                              flag: "--endpoint-map-size")
 
             for (key, value) in policy.upserts { try maps.policy.update(key, value) }
             for (key, value) in ipcache.upserts { try maps.ipcache.update(key, value) }
+            // A pod's addresses go in before its entry turns the source check on.
+            for (key, value) in addresses.upserts { try maps.endpointAddresses.update(key, value) }
             // Programs go on before the endpoint entry turns enforcement on. A
             // read-back run checks every interface (repairing a filter someone
             // removed by hand); other runs only the endpoints that changed.
@@ -40,15 +45,17 @@ extension Reconciler {
                 let ifindex = Int32(bitPattern: key.ifindex)
                 if NetworkInterface.name(of: ifindex) != nil { try Datapath.detach(ifindex: ifindex) }
             }
+            for key in addresses.deletes { try maps.endpointAddresses.delete(key) }
             for key in ipcache.deletes { try maps.ipcache.delete(key) }
             for key in policy.deletes { try maps.policy.delete(key) }
             for (map, diff) in [(maps.policy.name, (policy.upserts.count, policy.deletes.count)),
                                 (maps.ipcache.name, (ipcache.upserts.count, ipcache.deletes.count)),
-                                (maps.endpoints.name, (endpoints.upserts.count, endpoints.deletes.count))] {
+                                (maps.endpoints.name, (endpoints.upserts.count, endpoints.deletes.count)),
+                                (maps.endpointAddresses.name, (addresses.upserts.count, addresses.deletes.count))] {
                 metrics.mapOperations(map: map, operation: "update", outcome: "ok", count: diff.0)
                 metrics.mapOperations(map: map, operation: "delete", outcome: "ok", count: diff.1)
             }
-            let changed = !(policy.isEmpty && ipcache.isEmpty && endpoints.isEmpty)
+            let changed = !(policy.isEmpty && ipcache.isEmpty && endpoints.isEmpty && addresses.isEmpty)
             lastSyncChangedMaps = changed
             if changed {
                 logger.info("maps synced", metadata: [
@@ -61,7 +68,8 @@ extension Reconciler {
             }, uniquingKeysWith: { first, _ in first })
             lastSyncChangedServices = try syncServices(desired.services, readBack: applied == nil)
             let wasReadBack = applied == nil
-            applied = AppliedMaps(policy: desired.policy, ipcache: desired.ipcache, endpoints: endpointEntries.values)
+            applied = AppliedMaps(policy: desired.policy, ipcache: desired.ipcache, endpoints: endpointEntries.values,
+                                  endpointAddresses: endpointEntries.addresses)
             if changed || wasReadBack {
                 try revalidateConntrack(endpointFlags: Dictionary(
                     endpointEntries.values.values.map { ($0.endpoint_id, $0.flags) }, uniquingKeysWith: { a, _ in a }))
@@ -110,10 +118,14 @@ extension Reconciler {
         return adopted
     }
 
+    /// Each endpoint's entry, its pod, and the addresses it may send from; the entry turns the
+    /// datapath's source check on, since the agent writes those addresses with it.
     func resolveEndpoints(_ planned: [PlannedEndpoint])
-        -> (values: [sluice_endpoint_key: sluice_endpoint_value], pods: [UInt32: ObjectRef]) {
+        -> (values: [sluice_endpoint_key: sluice_endpoint_value], pods: [UInt32: ObjectRef],
+            addresses: [sluice_endpoint_address_key: UInt8]) {
         var values: [sluice_endpoint_key: sluice_endpoint_value] = [:]
         var pods: [UInt32: ObjectRef] = [:]
+        var addresses: [sluice_endpoint_address_key: UInt8] = [:]
         for endpoint in planned {
             guard let ifindex = hostInterface(of: endpoint) else { continue }
             let key = sluice_endpoint_key(ifindex: UInt32(bitPattern: ifindex))
@@ -122,12 +134,20 @@ extension Reconciler {
                     "pod": "\(endpoint.pod)", "other": "\(other)", "interface": "\(ifindex)"])
                 continue
             }
-            values[key] = sluice_endpoint_value(endpoint_id: endpoint.endpointID, flags: endpoint.flags,
+            values[key] = sluice_endpoint_value(endpoint_id: endpoint.endpointID,
+                                                flags: endpoint.flags | UInt32(SLUICE_EP_VERIFY_SOURCE.rawValue),
                                                 ingress_policy_id: endpoint.ingressPolicyID,
                                                 egress_policy_id: endpoint.egressPolicyID)
             pods[key.ifindex] = endpoint.pod
+            for address in endpoint.addresses {
+                var owned = zeroedABI(sluice_endpoint_address_key.self)
+                owned.ifindex = key.ifindex
+                owned.family = address.family.abi
+                owned.addr = address.abi
+                addresses[owned] = 1
+            }
         }
-        return (values, pods)
+        return (values, pods, addresses)
     }
 
     func hostInterface(of endpoint: PlannedEndpoint) -> Int32? {

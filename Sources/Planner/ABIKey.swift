@@ -17,6 +17,7 @@ extension BytewiseHashable {
 
 extension sluice_endpoint_key: @retroactive Equatable, @retroactive Hashable, BytewiseHashable {}
 extension sluice_endpoint_value: @retroactive Equatable, @retroactive Hashable, BytewiseHashable {}
+extension sluice_endpoint_address_key: @retroactive Equatable, @retroactive Hashable, BytewiseHashable {}
 extension sluice_ipcache_key: @retroactive Equatable, @retroactive Hashable, BytewiseHashable {}
 extension sluice_ipcache_value: @retroactive Equatable, @retroactive Hashable, BytewiseHashable {}
 extension sluice_policy_key: @retroactive Equatable, @retroactive Hashable, BytewiseHashable {}

@@ -32,9 +32,9 @@ extension InNetworkNamespace {
     /// unconnected socket (the cgroup sendmsg/recvmsg path instead of connect).
     public func udp(
         to address: String, port: UInt16, timeout: Duration = .seconds(1),
-        payload: String = "hello", sendto: Bool = false, cgroup: TestCgroup? = nil
+        payload: String = "hello", sendto: Bool = false, source: String? = nil, cgroup: TestCgroup? = nil
     ) throws(TestSupportError) -> ProbeResult {
-        let mode = sendto ? ["--sendto"] : []
+        let mode = (sendto ? ["--sendto"] : []) + (source.map { ["--source", $0] } ?? [])
         return try probe(["udp", address, String(port), "--payload", payload] + mode, timeout: timeout, cgroup: cgroup)
     }
 

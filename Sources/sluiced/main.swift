@@ -142,6 +142,8 @@ struct Sluiced: AsyncParsableCommand {
             SLUICE_MAP_POLICY: UInt32(policyMapSize), SLUICE_MAP_IPCACHE: UInt32(ipcacheMapSize),
             SLUICE_MAP_CT: UInt32(conntrackMapSize), SLUICE_MAP_CT_OTHER: UInt32(conntrackOtherMapSize),
             SLUICE_MAP_ENDPOINTS: UInt32(endpointMapSize),
+            // One address per family and endpoint.
+            SLUICE_MAP_ENDPOINT_ADDRESSES: UInt32(2 * endpointMapSize),
         ]
         agentConfiguration.nodePortInterfaces = nodePortInterfaceNames
         agentConfiguration.terminatingGracePeriod = .seconds(terminatingGracePeriod)

@@ -30,6 +30,15 @@ struct ABILayoutTests {
         ])
     }
 
+    @Test func endpointAddressKeyMatchesC() {
+        check(sluice_endpoint_address_key.self, size: 24, alignment: 4, [
+            .init(name: "ifindex", path: \.ifindex, offset: 0),
+            .init(name: "family", path: \.family, offset: 4),
+            .init(name: "pad", path: \.pad, offset: 5),
+            .init(name: "addr", path: \.addr, offset: 8),
+        ])
+    }
+
     @Test func ipcacheKeyAndValueMatchC() {
         check(sluice_ipcache_key.self, size: 24, alignment: 4, [
             .init(name: "prefixlen", path: \.prefixlen, offset: 0),

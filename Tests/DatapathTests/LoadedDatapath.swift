@@ -13,6 +13,7 @@ final class LoadedDatapath {
 
     let object: BPFObject
     let endpoints: BPFMap<sluice_endpoint_key, sluice_endpoint_value>
+    let endpointAddresses: BPFMap<sluice_endpoint_address_key, UInt8>
     let ipcache: BPFMap<sluice_ipcache_key, sluice_ipcache_value>
     let policy: BPFMap<sluice_policy_key, sluice_policy_value>
     let conntrack: BPFMap<sluice_ct_key, sluice_ct_value>
@@ -32,6 +33,7 @@ final class LoadedDatapath {
         // The agent's own typed handles, so the tests open the maps exactly as it does.
         let maps = try DatapathMaps(object: object)
         endpoints = maps.endpoints
+        endpointAddresses = maps.endpointAddresses
         ipcache = maps.ipcache
         policy = maps.policy
         conntrack = maps.conntrack

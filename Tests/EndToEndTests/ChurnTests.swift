@@ -117,7 +117,7 @@ struct ChurnTests {
             guard let pod = topology.pod(named: planned.pod.name) else { return false }
             let ifindex = UInt32(bitPattern: try topology.node.interfaceIndex(pod.hostInterface))
             guard let kernel = endpoints.first(where: { $0.key.ifindex == ifindex })?.value,
-                  kernel.flags == planned.flags else { return false }
+                  kernel.flags == planned.flags | UInt32(SLUICE_EP_VERIFY_SOURCE.rawValue) else { return false }
             endpoint[kernel.endpoint_id] = planned.endpointID
         }
         guard endpoints.count == plan.endpoints.count else { return false }

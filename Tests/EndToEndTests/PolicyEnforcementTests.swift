@@ -97,6 +97,29 @@ struct PolicyEnforcementTests {
         }
     }
 
+    /// A pod cannot borrow an allowed pod's address: "other" puts the frontend's IPv6 address
+    /// on its own interface and sends from it (IPv6, so no reverse-path filter on the node
+    /// stops it first). Each datagram is dropped as it leaves "other", so the backend's
+    /// policy, which lets the frontend in, never sees it.
+    @Test func aPodSendingFromAnotherPodsAddressIsDroppedBeforePolicy() throws {
+        try withFrontendAllowedIntoBackend { topology, agent in
+            let other = try #require(topology.pod(named: "other"))
+            let frontend = try #require(topology.pod(named: "frontend"))
+            let backend = try #require(topology.pod(named: "backend"))
+            try other.run(["ip", "-6", "address", "add", "\(frontend.ipv6)/128", "dev", "eth0", "nodad"]).checked()
+            let spoofed = ["direction": "egress", "verdict": "dropped", "reason": "spoofed_source"]
+            let flows = ["policy": "allow", "direction": "ingress"]
+            let flowsBefore = try agent.metric("sluice_policy_flows_total", flows)
+            for _ in 0..<3 {
+                _ = try other.udp(to: backend.ipv6, port: Self.port, timeout: .milliseconds(200), source: frontend.ipv6)
+            }
+            #expect(try agent.metric("sluice_datapath_packets_total", spoofed) == 3)
+            #expect(try agent.metric("sluice_policy_flows_total", flows) == flowsBefore)
+            // The frontend itself still gets in.
+            #expect(try frontend.udp(to: backend.ipv6, port: Self.port).isOK)
+        }
+    }
+
     @Test func badFileKeepsItsLastGoodVersionInForceAndIsReported() throws {
         try withFrontendAllowedIntoBackend { topology, agent in
             try expectReachability(topology, frontend: true, other: false)

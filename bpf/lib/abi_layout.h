@@ -17,6 +17,11 @@ __SLUICE_AT(sluice_endpoint_value, flags, 4);
 __SLUICE_AT(sluice_endpoint_value, ingress_policy_id, 8);
 __SLUICE_AT(sluice_endpoint_value, egress_policy_id, 12);
 
+__SLUICE_AT(sluice_endpoint_address_key, ifindex, 0);
+__SLUICE_AT(sluice_endpoint_address_key, family, 4);
+__SLUICE_AT(sluice_endpoint_address_key, pad, 5);
+__SLUICE_AT(sluice_endpoint_address_key, addr, 8);
+
 __SLUICE_AT(sluice_ipcache_key, prefixlen, 0);
 __SLUICE_AT(sluice_ipcache_key, family, 4);
 __SLUICE_AT(sluice_ipcache_key, pad, 5);

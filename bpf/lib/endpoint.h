@@ -3,6 +3,7 @@
 #define SLUICE_ENDPOINT_H
 
 #include "maps.h"
+#include "parse.h"
 #include "verdict.h"
 
 static __always_inline const struct sluice_endpoint_value *sluice_endpoint_of(__u32 ifindex)
@@ -17,6 +18,29 @@ static __always_inline int sluice_endpoint_enforces(const struct sluice_endpoint
 	__u32 flag = dir == SLUICE_DIR_INGRESS ? SLUICE_EP_ENFORCE_INGRESS : SLUICE_EP_ENFORCE_EGRESS;
 
 	return (ep->flags & flag) != 0;
+}
+
+/*
+ * Whether a packet the pod sent comes from one of its own addresses, for an
+ * endpoint whose addresses the agent listed. The unspecified address and
+ * fe80::/10 pass: duplicate address detection and neighbour discovery send
+ * from them before (and beside) the pod's own.
+ */
+static __always_inline int sluice_endpoint_owns_source(const struct sluice_endpoint_value *ep, __u32 ifindex,
+						       const struct sluice_flow *flow)
+{
+	struct sluice_endpoint_address_key key = { .ifindex = ifindex, .family = flow->family };
+	__u32 words[4];
+
+	if (!(ep->flags & SLUICE_EP_VERIFY_SOURCE))
+		return 1;
+	__builtin_memcpy(words, flow->saddr, sizeof(words));
+	if ((words[0] | words[1] | words[2] | words[3]) == 0)
+		return 1;
+	if (flow->family == SLUICE_FAMILY_IPV6 && (flow->saddr[0] == 0xfe && (flow->saddr[1] & 0xc0) == 0x80))
+		return 1;
+	__builtin_memcpy(key.addr, flow->saddr, sizeof(key.addr));
+	return bpf_map_lookup_elem(&sluice_epa_v1, &key) != 0;
 }
 
 /* The policy a packet no entry decided is counted against (abi.h). */

@@ -26,6 +26,15 @@ struct {
 __SLUICE_SAME_NAME(sluice_ep_v1, SLUICE_MAP_ENDPOINTS);
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLUICE_ENDPOINT_ADDRESSES_MAX);
+	__type(key, struct sluice_endpoint_address_key);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_epa_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_epa_v1, SLUICE_MAP_ENDPOINT_ADDRESSES);
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, SLUICE_IPCACHE_MAX);

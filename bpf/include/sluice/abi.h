@@ -21,6 +21,7 @@
 
 /* Pinned map names (also the names in the BPF objects; <= 15 chars). */
 #define SLUICE_MAP_ENDPOINTS "sluice_ep_v1"
+#define SLUICE_MAP_ENDPOINT_ADDRESSES "sluice_epa_v1"
 #define SLUICE_MAP_IPCACHE   "sluice_ipc_v1"
 #define SLUICE_MAP_POLICY    "sluice_pol_v1"
 #define SLUICE_MAP_CT        "sluice_ct_v1"  /* TCP flows */
@@ -32,6 +33,9 @@
 /* Default capacities (entries); the loader may resize before load. */
 #ifndef SLUICE_ENDPOINTS_MAX
 #define SLUICE_ENDPOINTS_MAX 4096
+#endif
+#ifndef SLUICE_ENDPOINT_ADDRESSES_MAX
+#define SLUICE_ENDPOINT_ADDRESSES_MAX (2 * SLUICE_ENDPOINTS_MAX) /* one per family */
 #endif
 #ifndef SLUICE_IPCACHE_MAX
 #define SLUICE_IPCACHE_MAX 65536
@@ -84,6 +88,7 @@ enum sluice_reason {
 	SLUICE_REASON_DROP_FRAGMENT    = 66, /* non-first fragment, ports unknown */
 	SLUICE_REASON_DROP_EXT_HEADERS = 67, /* IPv6 extension chain too long to parse */
 	SLUICE_REASON_DROP_POLICY_DENY = 68, /* an explicit deny entry matched */
+	SLUICE_REASON_DROP_SPOOFED     = 69, /* the pod sent from an address that is not its own */
 	SLUICE_REASON_MAX              = 128,
 };
 
@@ -107,6 +112,7 @@ enum sluice_endpoint_flags {
 	SLUICE_EP_ENFORCE_INGRESS = 1 << 0,
 	SLUICE_EP_ENFORCE_EGRESS  = 1 << 1,
 	SLUICE_EP_AUDIT           = 1 << 2, /* forward would-be drops, count as AUDIT */
+	SLUICE_EP_VERIFY_SOURCE   = 1 << 3, /* its addresses are in sluice_epa_v1: drop others it sends from */
 };
 
 /*
@@ -119,6 +125,20 @@ struct sluice_endpoint_value {
 	__u32 flags;             /* enum sluice_endpoint_flags */
 	__u32 ingress_policy_id; /* counts this endpoint's ingress drops */
 	__u32 egress_policy_id;  /* counts this endpoint's egress drops */
+};
+
+/*
+ * sluice_epa_v1: hash, the addresses each endpoint may send from, so that a
+ * pod cannot take another's address and with it that pod's identity at the
+ * receiver's ingress policy. Checked for endpoints with
+ * SLUICE_EP_VERIFY_SOURCE; the unspecified and link-local addresses that
+ * address configuration and neighbour discovery use always pass.
+ */
+struct sluice_endpoint_address_key {
+	__u32 ifindex;   /* host side, as in sluice_ep_v1 */
+	__u8  family;    /* enum sluice_family */
+	__u8  pad[3];
+	__u8  addr[16];  /* network byte order; IPv4 in [0..3], rest zero */
 };
 
 /*
@@ -306,6 +326,7 @@ static inline __u32 sluice_metrics_index(__u32 direction, __u32 reason)
 
 _Static_assert(sizeof(struct sluice_endpoint_key) == 4, "endpoint key");
 _Static_assert(sizeof(struct sluice_endpoint_value) == 16, "endpoint value");
+_Static_assert(sizeof(struct sluice_endpoint_address_key) == 24, "endpoint address key");
 _Static_assert(sizeof(struct sluice_ipcache_key) == 24, "ipcache key");
 _Static_assert(sizeof(struct sluice_ipcache_value) == 8, "ipcache value");
 _Static_assert(sizeof(struct sluice_policy_key) == 16, "policy key");
