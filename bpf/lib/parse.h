@@ -246,19 +246,39 @@ static __always_inline __u32 __sluice_parse_sctp(struct __sk_buff *skb, struct s
 	return SLUICE_KEEP_GOING;
 }
 
+/* fe80::/10, or multicast of link-local scope (ff02::/16 and its flagged forms). */
+static __always_inline int __sluice_on_link6(const __u8 *addr)
+{
+	return (addr[0] == 0xfe && (addr[1] & 0xc0) == 0x80) || (addr[0] == 0xff && (addr[1] & 0x0f) == 0x02);
+}
+
+static __always_inline int __sluice_unspecified6(const __u8 *addr)
+{
+	__u32 words[4];
+
+	__builtin_memcpy(words, addr, sizeof(words));
+	return (words[0] | words[1] | words[2] | words[3]) == 0;
+}
+
 /*
  * Multicast listener discovery (types 130-132, 143; RFC 2710, 3810) and
  * neighbor discovery (133-137; RFC 4861) are IPv6's IGMP and ARP: like ARP
  * they pass whatever the policy, or an isolated pod could not even resolve
- * its gateway.
+ * its gateway. Only on the link, though: from a link-local or unspecified
+ * source, or to a link-local address or link-scope group. Routers forward
+ * neither, so these types carry nothing between isolated pods or from
+ * outside; elsewhere they are judged by policy like any ICMPv6.
  */
-static __always_inline int __sluice_is_icmpv6_link_control(struct __sk_buff *skb, __u32 l4_off, __u32 l3_end)
+static __always_inline int __sluice_is_icmpv6_link_control(struct __sk_buff *skb, const struct sluice_flow *flow,
+							   __u32 l4_off, __u32 l3_end)
 {
 	__u8 type;
 
 	if (__sluice_load_within(skb, l4_off, l3_end, &type, sizeof(type)))
 		return 0;
-	return (type >= 130 && type <= 137) || type == 143;
+	if (!((type >= 130 && type <= 137) || type == 143))
+		return 0;
+	return __sluice_on_link6(flow->saddr) || __sluice_unspecified6(flow->saddr) || __sluice_on_link6(flow->daddr);
 }
 
 /*
@@ -374,7 +394,7 @@ static __always_inline __u32 __sluice_parse_l4(struct __sk_buff *skb, struct slu
 	case IPPROTO_ICMPV6:
 		if (flow->family != SLUICE_FAMILY_IPV6)
 			return SLUICE_KEEP_GOING;
-		if (__sluice_is_icmpv6_link_control(skb, l4_off, l3_end))
+		if (__sluice_is_icmpv6_link_control(skb, flow, l4_off, l3_end))
 			return SLUICE_REASON_ICMPV6_LINK;
 		return __sluice_parse_icmp(skb, flow, l4_off, l3_end);
 	default:
