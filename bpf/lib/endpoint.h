@@ -30,12 +30,11 @@ static __always_inline int sluice_endpoint_owns_source(const struct sluice_endpo
 						       const struct sluice_flow *flow)
 {
 	struct sluice_endpoint_address_key key = { .ifindex = ifindex, .family = flow->family };
-	__u32 words[4];
 
 	if (!(ep->flags & SLUICE_EP_VERIFY_SOURCE))
 		return 1;
-	__builtin_memcpy(words, flow->saddr, sizeof(words));
-	if ((words[0] | words[1] | words[2] | words[3]) == 0)
+	/* 0.0.0.0 too: an IPv4 address sits in the first four bytes, the rest zero. */
+	if (__sluice_unspecified6(flow->saddr))
 		return 1;
 	if (flow->family == SLUICE_FAMILY_IPV6 && (flow->saddr[0] == 0xfe && (flow->saddr[1] & 0xc0) == 0x80))
 		return 1;
