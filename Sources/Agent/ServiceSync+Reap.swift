@@ -12,23 +12,23 @@ extension ServiceSync {
     /// The (backend address, service) pairs of UDP service ports that `current` (the maps before
     /// this sync) has and `planned` has not, in any state and under any backend id: a backend
     /// that left under one id and is back under another (a readiness flap within its drain)
-    /// has not left. Only the services of `changedMembers`, and of the members of
-    /// `changedBackends` (ids now naming another address), can have lost one.
+    /// has not left. Only a service with a member removed, or with a member whose backend id
+    /// now names another address (`changedBackends`), can have lost an address: added members
+    /// and members whose state changed keep every address the service had.
     static func departedUDPBackends(current: PlannedServices, planned: PlannedServices,
-                                    changedMembers: [sluice_service_member_key],
+                                    removedMembers: [sluice_service_member_key],
                                     changedBackends: [UInt32]) -> [sluice_reap_key] {
-        guard !changedMembers.isEmpty || !changedBackends.isEmpty else { return [] }
-        let udp = TransportProtocol.udp.ipProtocolNumber
-        let udpServices = Set(current.frontends.lazy.filter { $0.key.protocol == udp }.map(\.value.service_id))
-        var services = Set(changedMembers.lazy.map(\.service_id).filter(udpServices.contains))
+        var services = Set(removedMembers.lazy.map(\.service_id))
         if !changedBackends.isEmpty {
             let changed = Set(changedBackends)
-            for key in current.members.keys where changed.contains(key.backend_id) && udpServices.contains(key.service_id) {
-                services.insert(key.service_id)
-            }
+            for key in current.members.keys where changed.contains(key.backend_id) { services.insert(key.service_id) }
         }
         guard !services.isEmpty else { return [] }
-        return Array(Self.members(of: services, in: current).subtracting(Self.members(of: services, in: planned)))
+        let udp = TransportProtocol.udp.ipProtocolNumber
+        let udpServices = Set(current.frontends.lazy
+            .filter { $0.key.protocol == udp && services.contains($0.value.service_id) }.map(\.value.service_id))
+        guard !udpServices.isEmpty else { return [] }
+        return Array(Self.members(of: udpServices, in: current).subtracting(Self.members(of: udpServices, in: planned)))
     }
 
     /// Every member of `services` in `state`, by address.

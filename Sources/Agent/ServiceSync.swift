@@ -147,7 +147,7 @@ final class ServiceSync {
         // Worked out before the deletes: a sync failing half-way through them still closes the
         // sockets of what it set out to remove (the read-back after it no longer sees those).
         let departed = Self.departedUDPBackends(
-            current: current.services, planned: planned, changedMembers: members.upserts.map(\.key) + members.deletes,
+            current: current.services, planned: planned, removedMembers: members.deletes,
             changedBackends: backends.upserts.lazy.filter { current.services.backends[$0.key] != nil }.map(\.key))
         defer { closeSockets(of: departed) }
         for key in frontends.deletes { try maps.frontends.delete(key) }

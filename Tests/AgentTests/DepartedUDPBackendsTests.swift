@@ -41,7 +41,7 @@ struct DepartedUDPBackendsTests {
 
     @Test func aBackendThatLeftAUDPServiceIsNamedWithItsAddressAndTheService() throws {
         let departed = ServiceSync.departedUDPBackends(current: Self.state([(9, 7), (8, 6)]), planned: Self.state([(8, 6)]),
-                                                      changedMembers: Self.keys([9]), changedBackends: [])
+                                                      removedMembers: Self.keys([9]), changedBackends: [])
         try #require(departed.count == 1)
         #expect(departed[0].service_id == Self.udpService && departed[0].port == UInt16(5353).bigEndian)
         #expect(departed[0].addr.0 == 10 && departed[0].addr.3 == 7
@@ -51,18 +51,18 @@ struct DepartedUDPBackendsTests {
     /// A readiness flap within the drain: the pod left under id 9 and is back under id 12.
     @Test func aBackendBackUnderANewIdHasNotLeft() {
         #expect(ServiceSync.departedUDPBackends(current: Self.state([(9, 7)]), planned: Self.state([(12, 7)]),
-                                                changedMembers: Self.keys([9, 12]), changedBackends: []).isEmpty)
+                                                removedMembers: Self.keys([9]), changedBackends: []).isEmpty)
     }
 
     /// Id 9 handed to another address while the service keeps the id: the old address left.
     @Test func anIdNowNamingAnotherAddressCountsAsTheOldOneLeaving() {
         let departed = ServiceSync.departedUDPBackends(current: Self.state([(9, 7)]), planned: Self.state([(9, 5)]),
-                                                       changedMembers: [], changedBackends: [9])
+                                                       removedMembers: [], changedBackends: [9])
         #expect(departed.count == 1 && departed.first?.addr.3 == 7)
     }
 
     @Test func nothingChangedNothingLeft() {
         #expect(ServiceSync.departedUDPBackends(current: Self.state([(9, 7)]), planned: Self.state([]),
-                                                changedMembers: [], changedBackends: []).isEmpty)
+                                                removedMembers: [], changedBackends: []).isEmpty)
     }
 }
