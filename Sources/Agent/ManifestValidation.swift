@@ -72,11 +72,12 @@ public enum ManifestValidation {
             }
         }
         let states = store.states
-        let manifests = store.manifests
+        // Counted in one pass: filtering every manifest per file made 10,000 files take minutes.
+        let objectsPerFile = Dictionary(grouping: store.manifests, by: \.source.file).mapValues(\.count)
         return names.map { name in
             let path = directory.path + "/" + name
             let error = states[name]?.message
-            let objects = error == nil ? manifests.filter { $0.source.file == path }.count : 0
+            let objects = error == nil ? objectsPerFile[path, default: 0] : 0
             return FileResult(path: path, objects: objects, error: error)
         }
     }

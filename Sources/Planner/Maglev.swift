@@ -87,23 +87,25 @@ public enum Maglev {
                           mark: Mark(truncatingIfNeeded: index &+ 1))
         }
         let maximum = walkers.map(\.weight).max() ?? 1
+        let equal = walkers.allSatisfy { $0.weight == maximum }
         walkers.withUnsafeMutableBufferPointer { walkers in
             var filled = 0
+            // Equal weights (the usual case) claim one slot a turn, without the credit.
+            if equal {
+                while true {
+                    for rank in walkers.indices {
+                        claim(&walkers[rank], size: size, marks: marks)
+                        filled &+= 1
+                        if filled == size { return }
+                    }
+                }
+            }
             while filled < size {
                 for rank in walkers.indices {
                     walkers[rank].credit &+= walkers[rank].weight
                     while walkers[rank].credit >= maximum && filled < size {
                         walkers[rank].credit &-= maximum
-                        // Next free slot along this backend's permutation.
-                        let skip = walkers[rank].skip
-                        var slot = walkers[rank].position
-                        while marks[slot] != 0 {
-                            slot &+= skip
-                            if slot >= size { slot &-= size }
-                        }
-                        marks[slot] = walkers[rank].mark
-                        slot &+= skip
-                        walkers[rank].position = slot >= size ? slot &- size : slot
+                        claim(&walkers[rank], size: size, marks: marks)
                         filled &+= 1
                     }
                     if filled == size { break }
@@ -111,6 +113,27 @@ public enum Maglev {
             }
         }
         return true
+    }
+
+    /// Marks the next free slot along the walker's permutation as its own.
+    @inline(__always)
+    private static func claim<Mark: FixedWidthInteger>(_ walker: inout Walker<Mark>, size: Int,
+                                                       marks: UnsafeMutableBufferPointer<Mark>) {
+        let skip = walker.skip
+        var slot = walker.position
+        while marks[slot] != 0 { slot = step(slot, skip, size) }
+        marks[slot] = walker.mark
+        walker.position = step(slot, skip, size)
+    }
+
+    /// `slot + skip` modulo `size`, for both below `size`. Branch-free: whether a step wraps
+    /// is a coin toss, so a branch on it was mispredicted half the time; as unsigned numbers
+    /// the wrapped candidate is the smaller exactly when the sum reached `size`, and `min`
+    /// compiles to a conditional move.
+    @inline(__always)
+    private static func step(_ slot: Int, _ skip: Int, _ size: Int) -> Int {
+        let sum = UInt(bitPattern: slot &+ skip)
+        return Int(bitPattern: Swift.min(sum, sum &- UInt(bitPattern: size)))
     }
 
     /// One backend's walk along its permutation.

@@ -89,6 +89,25 @@ struct PolicyDirectoryReadTests {
 
             try FileManager.default.createDirectory(atPath: directory + "/dir.yaml", withIntermediateDirectories: false)
             #expect(failure(policies.read("dir.yaml")) == "not a regular file")
+
+            // A FIFO would block open(2) until a writer came: refused at once instead.
+            #expect(mkfifo(directory + "/pipe.yaml", 0o644) == 0)
+            #expect(failure(policies.read("pipe.yaml")) == "not a regular file")
+            #expect(failure(policies.read("absent.yaml")) == "cannot read file: No such file or directory")
+        }
+    }
+
+    /// A ConfigMap mount: the visible names are symlinks into `..data`, read through.
+    @Test func symlinksThatStayInsideAreReadThrough() throws {
+        try withDirectory { directory, policies in
+            try FileManager.default.createDirectory(atPath: directory + "/..data", withIntermediateDirectories: false)
+            try write(directory + "/..data/a.yaml", Array("kind: x\n".utf8))
+            try FileManager.default.createSymbolicLink(atPath: directory + "/a.yaml", withDestinationPath: "..data/a.yaml")
+            guard case .contents(let text) = policies.read("a.yaml") else {
+                Issue.record("\(policies.read("a.yaml"))")
+                return
+            }
+            #expect(text == "kind: x\n")
         }
     }
 }
