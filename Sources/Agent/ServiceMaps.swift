@@ -10,6 +10,8 @@ public struct ServiceMaps: Sendable {
     public let backends: BPFMap<UInt32, sluice_backend_value>
     public let members: BPFMap<sluice_service_member_key, sluice_service_member_value>
     public let tables: BPFArrayOfMaps
+    /// What the agent last put in each table slot, so a restarted agent keeps what is right.
+    public let stamps: BPFMap<UInt32, sluice_table_stamp>
     public let serviceMetrics: BPFPerCPUMap<UInt32, sluice_service_metrics>
     public let backendMetrics: BPFPerCPUMap<UInt32, sluice_backend_metrics>
 
@@ -19,6 +21,7 @@ public struct ServiceMaps: Sendable {
         members = try object.map(SLUICE_MAP_SERVICE_MEMBERS)
         tables = try BPFArrayOfMaps(outer: try object.map(SLUICE_MAP_MAGLEV), innerFlags: Self.tableFlags,
                                     innerValueSize: MemoryLayout<sluice_maglev_pair>.size)
+        stamps = try object.map(SLUICE_MAP_TABLE_STAMPS)
         serviceMetrics = try object.perCPUMap(SLUICE_MAP_SERVICE_METRICS)
         backendMetrics = try object.perCPUMap(SLUICE_MAP_BACKEND_METRICS)
     }

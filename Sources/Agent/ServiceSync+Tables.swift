@@ -1,4 +1,5 @@
 import BPF
+import CSluiceBPF
 import Dispatch
 import Planner
 
@@ -22,6 +23,17 @@ extension ServiceSync {
             for (id, _) in batch { mapIDs[id] = try maps.tables.innerMapID(id) }
         }
         return mapIDs
+    }
+
+    /// Records what each table just swapped in was built from, under its inner map's id.
+    func stamp(_ written: [(id: UInt32, table: MaglevTable)], mapIDs: [UInt32: UInt32]) throws(BPFError) {
+        for (id, table) in written {
+            guard let mapID = mapIDs[id] else { continue }
+            var stamp = zeroed(sluice_table_stamp.self)
+            stamp.digest = table.digest
+            stamp.map_id = mapID
+            try maps.stamps.update(id, stamp)
+        }
     }
 
     /// One new inner map per table, filled with its slots, made on every core at once.

@@ -135,6 +135,7 @@ final class ServiceSync {
         var tableMapIDs = current.tableMapIDs
         for id in stale { tableMapIDs[id] = nil }
         tableMapIDs.merge(try writeTables(changedTables)) { _, new in new }
+        try stamp(changedTables, mapIDs: tableMapIDs)
         let knownIDs: Set<UInt32> = touched == nil ? Set(current.services.frontends.values.map(\.service_id)) : []
         for (key, value) in frontends.upserts {
             // A reused service id starts its counters from zero.
@@ -156,6 +157,7 @@ final class ServiceSync {
             unclaimedTableSlots = nil
         }
         try maps.tables.clear(stale.sorted())
+        for id in stale { try maps.stamps.delete(id) }
         for key in members.deletes { try maps.members.delete(key) }
         for id in backends.deletes { try maps.backends.delete(id) }
 
@@ -214,11 +216,12 @@ final class ServiceSync {
         return delta
     }
 
-    /// What the maps hold now. A table this agent did not write (after a restart) is not
-    /// read: it counts as `unknownTable`, so it is written again (the same members give the
-    /// same slots, swapped in whole), which costs no more than reading and comparing it. The
-    /// first read-back also finds table slots that no frontend names any more, so they are
-    /// cleared.
+    /// What the maps hold now. A table is known by the inner map in its slot: the one this
+    /// agent wrote there, or one whose stamp (sluice_mgs_v1) names that inner map and the
+    /// digest of the planned table, which an earlier agent wrote from the same inputs. Any
+    /// other counts as `unknownTable` and is written again (swapped in whole), because its
+    /// slots cannot be checked without computing the table. The first read-back also finds
+    /// table slots that no frontend names any more, so they are cleared.
     private func readCurrent(_ planned: PlannedServices, lastWrite: Applied?) throws(BPFError) -> Applied {
         var services = PlannedServices()
         for (key, value) in try maps.frontends.entries() { services.frontends[key] = value }
@@ -231,9 +234,14 @@ final class ServiceSync {
         }
         var tableMapIDs: [UInt32: UInt32] = [:]
         let candidates = Set(planned.tables.keys).union(services.frontends.values.map(\.service_id))
+        var stamps: [UInt32: sluice_table_stamp] = [:]
+        if lastWrite == nil { for (id, stamp) in try maps.stamps.entries() { stamps[id] = stamp } }
         for id in candidates {
             guard let mapID = try maps.tables.innerMapID(id) else { continue }
             if let lastWrite, lastWrite.tableMapIDs[id] == mapID, let table = lastWrite.services.tables[id] {
+                services.tables[id] = table
+            } else if let stamp = stamps[id], stamp.map_id == mapID, let table = planned.tables[id],
+                      stamp.digest == table.digest {
                 services.tables[id] = table
             } else {
                 services.tables[id] = Self.unknownTable

@@ -39,7 +39,7 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses like `init?(_:)` but says what is wrong, in Kubernetes' wording.
     public init(parsing text: String) throws(AddressParseError) {
-        if text.contains(":") {
+        if text.utf8.contains(UInt8(ascii: ":")) {
             guard let bytes = IPAddress.parseV6(Substring(text)) else {
                 throw AddressParseError(text: text, reason: "must be a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)")
             }
@@ -128,7 +128,7 @@ extension IPAddress {
         let groups = text.split(separator: ":", omittingEmptySubsequences: false)
         var bytes: [UInt8] = []
         for (index, group) in groups.enumerated() {
-            if index == groups.count - 1, mayEndInV4, group.contains(".") {
+            if index == groups.count - 1, mayEndInV4, group.utf8.contains(UInt8(ascii: ".")) {
                 guard case .success(let v4) = parseV4(group) else { return nil }
                 bytes += v4
                 continue

@@ -64,7 +64,9 @@ enum KubernetesNames {
         guard bytes.contains(where: { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }) else {
             return "must contain at least one letter (a-z)"
         }
-        if text.contains("--") { return "must not contain consecutive hyphens" }
+        if zip(bytes, bytes.dropFirst()).contains(where: { $0 == UInt8(ascii: "-") && $1 == $0 }) {
+            return "must not contain consecutive hyphens"
+        }
         if bytes.first == UInt8(ascii: "-") || bytes.last == UInt8(ascii: "-") {
             return "must not begin or end with a hyphen"
         }

@@ -9,6 +9,10 @@
 /// others proportionally fewer, which keeps every share within a slot or two of its
 /// weight's share.
 public enum Maglev {
+    /// Bumped whenever the same backends, weights and size would fill a different table (the
+    /// hashes, the walk, the weighting): tables stamped with another version are rebuilt.
+    static let fillVersion: UInt32 = 1
+
     public struct Backend: Sendable, Hashable {
         /// What makes the backend the same backend on every node: family, address, port.
         public var identity: [UInt8]

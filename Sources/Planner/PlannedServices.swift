@@ -101,6 +101,27 @@ public struct MaglevTable: Sendable, Hashable {
     private var backends: [Maglev.Backend] {
         members.map { Maglev.Backend(identity: $0.identity, weight: $0.weight) }
     }
+
+    /// Names the slots this table writes, in every process and build that fills tables the
+    /// same way: a restarted agent keeps a kernel table stamped with its plan's digest
+    /// (sluice_mgs_v1). Covers every input of the slots, each length-prefixed, and the fill's
+    /// version: `Maglev.fillVersion` must change with anything that moves a slot.
+    public var digest: UInt64 {
+        var bytes: [UInt8] = []
+        func append<Value: FixedWidthInteger>(_ value: Value) {
+            withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        append(Maglev.fillVersion)
+        append(UInt64(size))
+        append(UInt32(members.count))
+        for member in members {
+            append(member.id)
+            append(member.weight)
+            append(UInt32(member.identity.count))
+            bytes += member.identity
+        }
+        return StableHash.hash(bytes, seed: 0x6d67_7374_616d_70)
+    }
 }
 
 /// Everything the service maps should hold, as plain values. The maps are persistent (hash

@@ -273,6 +273,53 @@ struct ServiceRestartTests {
         }
     }
 
+    /// Each table slot's inner map id, for the slots the stamps name.
+    private func stampedTables(_ agent: RunningAgent) throws -> [UInt32: (mapID: UInt32?, stamp: sluice_table_stamp)] {
+        let tables = try BPFArrayOfMaps(outer: try BPFMap(pinnedAt: agent.pins.path + "/" + SLUICE_MAP_MAGLEV),
+                                        innerFlags: UnpackedMaglevTables.innerFlags,
+                                        innerValueSize: MemoryLayout<sluice_maglev_pair>.size)
+        let stamps = try BPFMap<UInt32, sluice_table_stamp>(pinnedAt: agent.pins.path + "/" + SLUICE_MAP_TABLE_STAMPS)
+        var found: [UInt32: (mapID: UInt32?, stamp: sluice_table_stamp)] = [:]
+        for (id, stamp) in try stamps.entries() { found[id] = (try tables.innerMapID(id), stamp) }
+        return found
+    }
+
+    /// Tables are the costly part of a start (10,000 take seconds to compute): a restarted
+    /// agent keeps every table whose stamp names the inner map in its slot and the digest of
+    /// the table it plans, and builds only the others, here the one whose stamp was spoilt.
+    @Test func aRestartedAgentKeepsTheTablesThatAreStillRightAndRebuildsTheRest() throws {
+        try withService { _, agent, backendsReached in
+            #expect(try backendsReached() == ["b0", "b1"])
+            let before = try stampedTables(agent)
+            #expect(before.count == 4, "a table per family and port: \(before.keys.sorted())")
+            for (id, entry) in before { #expect(entry.mapID == entry.stamp.map_id, "table \(id)") }
+            agent.kill()
+
+            let spoilt = try #require(before.keys.min())
+            var stamp = try #require(before[spoilt]).stamp
+            stamp.digest ^= 1
+            try BPFMap<UInt32, sluice_table_stamp>(pinnedAt: agent.pins.path + "/" + SLUICE_MAP_TABLE_STAMPS)
+                .update(spoilt, stamp)
+            try agent.restart()
+            let log = agent.log
+            let rebuiltOne = log.contains("tables=+1 -0")
+            #expect(rebuiltOne, "\(log.suffix(2000))")
+
+            let after = try stampedTables(agent)
+            #expect(Set(after.keys) == Set(before.keys))
+            for (id, entry) in after {
+                #expect(entry.mapID == entry.stamp.map_id, "table \(id)")
+                if id == spoilt {
+                    #expect(entry.mapID != before[id]?.mapID, "the spoilt table is built again")
+                    #expect(entry.stamp.digest == before[id]?.stamp.digest, "with the digest of the same plan")
+                } else {
+                    #expect(entry.mapID == before[id]?.mapID, "table \(id) kept")
+                }
+            }
+            #expect(try backendsReached() == ["b0", "b1"])
+        }
+    }
+
     /// An agent of ABI 2 left its tables one id to an element under `sluice_mgl_v1`, and no
     /// packed map: the new agent moves them into its packed map before it attaches the new
     /// programs, then removes the old pin.

@@ -247,4 +247,24 @@ struct MaglevTableTests {
         #expect(table.slots == reversed.slots)
         #expect(table != MaglevTable(members: Self.members, size: 257))
     }
+
+    /// The digest a restarted agent keeps a kernel table by: the same for the same slots
+    /// whatever the members' order, different when any input of the slots differs, and the
+    /// same in every build (a new agent keeps an older agent's tables).
+    @Test func theDigestNamesExactlyWhatTheSlotsAreMadeOf() {
+        let table = MaglevTable(members: Self.members, size: 251)
+        #expect(table.digest == MaglevTable(members: Self.members.reversed(), size: 251).digest)
+        #expect(table.digest == 12_041_444_453_561_060_812, "\(table.digest)")
+        var changed: [MaglevTable] = [MaglevTable(members: Self.members, size: 257),
+                                      MaglevTable(members: Array(Self.members.dropLast()), size: 251)]
+        for index in Self.members.indices {
+            var id = Self.members, weight = Self.members, identity = Self.members
+            id[index].id += 100
+            weight[index].weight += 1
+            identity[index].identity.append(0)
+            changed += [id, weight, identity].map { MaglevTable(members: $0, size: 251) }
+        }
+        let digests = Set(changed.map(\.digest))
+        #expect(digests.count == changed.count && !digests.contains(table.digest))
+    }
 }

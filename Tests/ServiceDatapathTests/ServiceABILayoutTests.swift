@@ -23,6 +23,8 @@ struct ServiceABILayoutTests {
         expectSize(sluice_service_member_key.self, 8)
         expectSize(sluice_service_member_value.self, 8)
         #expect(offset(\sluice_service_member_value.weight) == 4)
+        expectSize(sluice_table_stamp.self, 16)
+        #expect(offset(\sluice_table_stamp.map_id) == 8 && offset(\sluice_table_stamp.pad) == 12)
     }
 
     @Test func affinityReverseAndCounterLayoutsMatchC() {

@@ -171,6 +171,15 @@ struct {
 __SLUICE_SAME_NAME(sluice_sbe_v1, SLUICE_MAP_SERVICE_MEMBERS);
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLUICE_SERVICES_MAX);
+	__type(key, __u32);
+	__type(value, struct sluice_table_stamp);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_mgs_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_mgs_v1, SLUICE_MAP_TABLE_STAMPS);
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, SLUICE_AFFINITY_MAX);
 	__type(key, struct sluice_affinity_key);

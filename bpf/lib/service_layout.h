@@ -25,6 +25,9 @@ __SLUICE_SVC_AT(sluice_service_member_key, service_id, 0);
 __SLUICE_SVC_AT(sluice_service_member_key, backend_id, 4);
 __SLUICE_SVC_AT(sluice_service_member_value, state, 0);
 __SLUICE_SVC_AT(sluice_service_member_value, weight, 4);
+__SLUICE_SVC_AT(sluice_table_stamp, digest, 0);
+__SLUICE_SVC_AT(sluice_table_stamp, map_id, 8);
+__SLUICE_SVC_AT(sluice_table_stamp, pad, 12);
 
 __SLUICE_SVC_AT(sluice_affinity_key, client, 0);
 __SLUICE_SVC_AT(sluice_affinity_key, service_id, 16);

@@ -428,6 +428,7 @@ _Static_assert(sizeof(struct sluice_event_state) == 32, "event state");
 #define SLUICE_MAP_REVERSE_SOCK    "sluice_rsk_v1"
 #define SLUICE_MAP_SERVICE_METRICS "sluice_svm_v1"
 #define SLUICE_MAP_BACKEND_METRICS "sluice_bem_v1"
+#define SLUICE_MAP_TABLE_STAMPS    "sluice_mgs_v1"
 
 /* Service ids and backend ids are array indexes: 1 ... MAX - 1 (0 is never used). */
 #ifndef SLUICE_SERVICES_MAX
@@ -515,6 +516,18 @@ struct sluice_service_member_value {
 };
 
 /*
+ * sluice_mgs_v1: hash, service id -> what the agent last put in that slot of
+ * sluice_mgl_v2. No program reads it: it lets a restarted agent keep a table
+ * that is still the one it would build (same inner map, same digest)
+ * instead of computing and swapping all of them again.
+ */
+struct sluice_table_stamp {
+	__u64 digest; /* of the table's members, size and fill (MaglevTable.digest) */
+	__u32 map_id; /* the inner map's kernel id */
+	__u32 pad;
+};
+
+/*
  * sluice_aff_v1: LRU hash, ClientIP affinity. Local clients are told apart
  * by their network namespace (a socket has no source address yet when it
  * connects, and a pod is one namespace), remote ones by address.
@@ -583,6 +596,7 @@ _Static_assert(sizeof(struct sluice_service_value) == 16, "service value");
 _Static_assert(sizeof(struct sluice_backend_value) == 20, "backend value");
 _Static_assert(sizeof(struct sluice_service_member_key) == 8, "service member key");
 _Static_assert(sizeof(struct sluice_service_member_value) == 8, "service member value");
+_Static_assert(sizeof(struct sluice_table_stamp) == 16, "table stamp");
 _Static_assert(sizeof(struct sluice_affinity_key) == 24, "affinity key");
 _Static_assert(sizeof(struct sluice_affinity_value) == 16, "affinity value");
 _Static_assert(sizeof(struct sluice_reverse_sock_key) == 32, "reverse sock key");
