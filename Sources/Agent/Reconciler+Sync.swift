@@ -22,10 +22,10 @@ extension Reconciler {
             try checkCapacity(addresses, current: current.endpointAddresses.count, map: maps.endpointAddresses.info,
                               flag: "--endpoint-map-size")
 
-            for (key, value) in policy.upserts { try maps.policy.update(key, value) }
-            for (key, value) in ipcache.upserts { try maps.ipcache.update(key, value) }
+            try maps.policy.update(policy.upserts)
+            try maps.ipcache.update(ipcache.upserts)
             // A pod's addresses go in before its entry turns the source check on.
-            for (key, value) in addresses.upserts { try maps.endpointAddresses.update(key, value) }
+            try maps.endpointAddresses.update(addresses.upserts)
             // Programs go on before the endpoint entry turns enforcement on. A
             // read-back run checks every interface (repairing a filter someone
             // removed by hand); other runs only the endpoints that changed.

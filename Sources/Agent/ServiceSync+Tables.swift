@@ -27,13 +27,13 @@ extension ServiceSync {
 
     /// Records what each table just swapped in was built from, under its inner map's id.
     func stamp(_ written: [(id: UInt32, table: MaglevTable)], mapIDs: [UInt32: UInt32]) throws(BPFError) {
-        for (id, table) in written {
-            guard let mapID = mapIDs[id] else { continue }
+        try maps.stamps.update(written.compactMap { id, table in
+            guard let mapID = mapIDs[id] else { return nil }
             var stamp = zeroed(sluice_table_stamp.self)
             stamp.digest = table.digest
             stamp.map_id = mapID
-            try maps.stamps.update(id, stamp)
-        }
+            return (id, stamp)
+        })
     }
 
     /// One new inner map per table, filled with its slots, made on every core at once.

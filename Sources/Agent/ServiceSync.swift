@@ -121,11 +121,11 @@ final class ServiceSync {
             try Self.checkRoom(diff, current: current, capacity: map.maxEntries, map: map.name)
         }
 
-        for (id, value) in backends.upserts {
-            if current.services.backends[id] == nil { try maps.backendMetrics.update(id, allCPUs: zeroed()) }
-            try maps.backends.update(id, value)
-        }
-        for (key, value) in members.upserts { try maps.members.update(key, value) }
+        // A new backend id starts its counters from zero.
+        try maps.backendMetrics.update(backends.upserts.map(\.key).filter { current.services.backends[$0] == nil },
+                                       allCPUs: zeroed())
+        try maps.backends.update(backends.upserts)
+        try maps.members.update(members.upserts)
         // Tables compare by their members: an unchanged service costs one comparison.
         let tableIDs = touched.map { Array($0.tables) } ?? Array(Set(planned.tables.keys).union(current.services.tables.keys))
         let changedTables = tableIDs.compactMap { id in
@@ -137,13 +137,12 @@ final class ServiceSync {
         tableMapIDs.merge(try writeTables(changedTables)) { _, new in new }
         try stamp(changedTables, mapIDs: tableMapIDs)
         let knownIDs: Set<UInt32> = touched == nil ? Set(current.services.frontends.values.map(\.service_id)) : []
-        for (key, value) in frontends.upserts {
-            // A reused service id starts its counters from zero.
-            let known = touched == nil ? knownIDs.contains(value.service_id)
-                : current.services.frontendNames[value.service_id] != nil
-            if !known { try maps.serviceMetrics.update(value.service_id, allCPUs: zeroed()) }
-            try maps.frontends.update(key, value)
+        // A reused service id starts its counters from zero.
+        let newServiceIDs = frontends.upserts.map(\.value.service_id).filter { id in
+            touched == nil ? !knownIDs.contains(id) : current.services.frontendNames[id] == nil
         }
+        try maps.serviceMetrics.update(newServiceIDs, allCPUs: zeroed())
+        try maps.frontends.update(frontends.upserts)
 
         // Worked out before the deletes: a sync failing half-way through them still closes the
         // sockets of what it set out to remove (the read-back after it no longer sees those).

@@ -77,11 +77,70 @@ public struct BPFMap<Key: BitwiseCopyable, Value: BitwiseCopyable>: Sendable {
         try MapCalls.keys(fd: fd, info: info)
     }
 
-    /// Every entry; keys deleted between the walk and the lookup are left out.
+    /// Every entry: thousands per `bpf_map_lookup_batch`, or, where the kernel has no batch
+    /// lookup for the map's type, one `bpf_map_get_next_key` and one lookup per key (keys
+    /// deleted between the two are left out).
     public func entries() throws(BPFError) -> [(key: Key, value: Value)] {
+        if let entries = try batchEntries() { return entries }
         var result: [(key: Key, value: Value)] = []
         for key in try keys() {
             if let value = try lookup(key) { result.append((key, value)) }
+        }
+        return result
+    }
+
+    /// Upserts every entry, thousands per `bpf_map_update_batch`. When a batch fails, its
+    /// entries and the rest are upserted one `update` each (again, for those the batch did
+    /// write), so a failure is reported as `update` reports it (a full map as `.mapFull`)
+    /// with the entries before it written, and a kernel without batches still gets them all.
+    public func update(_ entries: [(key: Key, value: Value)]) throws(BPFError) {
+        var done = 0
+        while done < entries.count {
+            let chunk = min(Self.batchSize, entries.count - done)
+            var keys = entries[done..<done + chunk].map(\.key)
+            var values = entries[done..<done + chunk].map(\.value)
+            var count = UInt32(chunk)
+            var opts = bpf_map_batch_opts()
+            opts.sz = MemoryLayout<bpf_map_batch_opts>.size
+            opts.elem_flags = UInt64(BPF_ANY)
+            guard bpf_map_update_batch(fd.rawValue, &keys, &values, &count, &opts) == 0 else { break }
+            done += chunk
+        }
+        for (key, value) in entries.dropFirst(done) { try update(key, value) }
+    }
+
+    /// Entries per batch call: a bucket of a hash map never holds more, so a batch never
+    /// fails for want of room (ENOSPC), and the buffers stay small.
+    static var batchSize: Int { 4096 }
+
+    /// Every entry by `bpf_map_lookup_batch`; nil when the kernel has none for this map type.
+    private func batchEntries() throws(BPFError) -> [(key: Key, value: Value)]? {
+        var result: [(key: Key, value: Value)] = []
+        var keys = [Key](repeating: zeroed(), count: Self.batchSize)
+        var values = [Value](repeating: zeroed(), count: Self.batchSize)
+        // The position between calls: a bucket index for hash maps, a key for arrays.
+        let tokenSize = max(MemoryLayout<Key>.size, 8)
+        var position = [UInt8](repeating: 0, count: tokenSize)
+        var next = [UInt8](repeating: 0, count: tokenSize)
+        var first = true
+        // Bounded like `keys()`: a map refilled underneath cannot keep the walk going.
+        while result.count <= Int(info.maxEntries) * 2 + 16 {
+            var count = UInt32(Self.batchSize)
+            var opts = bpf_map_batch_opts()
+            opts.sz = MemoryLayout<bpf_map_batch_opts>.size
+            let ret = position.withUnsafeMutableBytes { position in
+                bpf_map_lookup_batch(fd.rawValue, first ? nil : position.baseAddress, &next, &keys, &values, &count, &opts)
+            }
+            let error = ret == 0 ? nil : BPFError.libbpf(ret, call: "bpf_map_lookup_batch", subject: name)
+            if let error, error.errno != ENOENT {
+                if first && (error.errno == EINVAL || error.errno == 524 || error.kind == .notSupported) { return nil }
+                throw error
+            }
+            for index in 0..<Int(min(count, UInt32(Self.batchSize))) { result.append((keys[index], values[index])) }
+            // ENOENT: the walk reached the end.
+            if error != nil { return result }
+            position = next
+            first = false
         }
         return result
     }

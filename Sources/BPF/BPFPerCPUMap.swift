@@ -60,6 +60,29 @@ public struct BPFPerCPUMap<Key: BitwiseCopyable, Value: BitwiseCopyable>: Sendab
         guard ret == 0 else { throw .libbpf(ret, call: "bpf_map_update_elem", subject: name) }
     }
 
+    /// Sets every CPU's value of each key to `value`, thousands of keys per
+    /// `bpf_map_update_batch`; as `BPFMap.update(_:)`, a failed batch is redone one key at a time.
+    public func update(_ keys: [Key], allCPUs value: Value) throws(BPFError) {
+        let batch = 4096
+        var done = 0
+        while done < keys.count {
+            let chunk = min(batch, keys.count - done)
+            var chunkKeys = Array(keys[done..<done + chunk])
+            var buffer = [UInt8](repeating: 0, count: stride * cpuCount * chunk)
+            buffer.withUnsafeMutableBytes { raw in
+                for slot in 0..<cpuCount * chunk { raw.storeBytes(of: value, toByteOffset: slot * stride, as: Value.self) }
+            }
+            var count = UInt32(chunk)
+            var opts = bpf_map_batch_opts()
+            opts.sz = MemoryLayout<bpf_map_batch_opts>.size
+            opts.elem_flags = UInt64(BPF_ANY)
+            let ret = buffer.withUnsafeMutableBytes { bpf_map_update_batch(fd.rawValue, &chunkKeys, $0.baseAddress, &count, &opts) }
+            guard ret == 0 else { break }
+            done += chunk
+        }
+        for key in keys.dropFirst(done) { try update(key, allCPUs: value) }
+    }
+
     /// `bpf_map_delete_elem`; false when the key was already absent.
     @discardableResult
     public func delete(_ key: Key) throws(BPFError) -> Bool {
