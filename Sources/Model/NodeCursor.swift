@@ -37,23 +37,26 @@ struct NodeCursor {
     func mapping() throws(ManifestError) -> MappingCursor {
         guard case .mapping(let mapping) = node else { throw error("expected a mapping, got \(shape)") }
         var entries: [MappingCursor.Entry] = []
+        var names: [String] = []
         entries.reserveCapacity(mapping.count)
+        names.reserveCapacity(mapping.count)
         // Yams finds duplicates by resolved tag, which tells `port` from `"port"` in a file with
         // a `!`; Kubernetes compares the strings. A set only pays off for long mappings.
         let long = mapping.count > 32
-        var names = Set<String>(minimumCapacity: long ? mapping.count : 0)
+        var seen = Set<String>(minimumCapacity: long ? mapping.count : 0)
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else {
                 throw child(key, path).error("mapping keys must be plain strings, got \(child(key, path).shape)")
             }
             let name = scalar.string
-            let repeated = long ? !names.insert(name).inserted : entries.contains { $0.name == name }
-            if repeated, let first = entries.first(where: { $0.name == name }) {
-                throw child(first.keyNode, path).error("duplicate mapping key \"\(name)\"")
+            let repeated = long ? !seen.insert(name).inserted : names.contains(name)
+            if repeated, let first = names.firstIndex(of: name) {
+                throw child(entries[first].keyNode, path).error("duplicate mapping key \"\(name)\"")
             }
             entries.append(MappingCursor.Entry(name: name, keyNode: key, valueNode: value))
+            names.append(name)
         }
-        return MappingCursor(cursor: self, entries: entries)
+        return MappingCursor(cursor: self, entries: entries, names: names)
     }
 
     func sequence() throws(ManifestError) -> [NodeCursor] {
@@ -165,6 +168,8 @@ struct MappingCursor {
 
     let cursor: NodeCursor
     let entries: [Entry]
+    /// The entries' names alone: a field is looked up in these, without copying entries.
+    let names: [String]
 
     func key(of entry: Entry) -> NodeCursor {
         cursor.child(entry.keyNode, cursor.path.child(entry.name))
@@ -176,8 +181,8 @@ struct MappingCursor {
 
     /// The field's value, or nil when it is absent or null.
     func field(_ name: String) -> NodeCursor? {
-        guard let index = entries.firstIndex(where: { $0.name == name }) else { return nil }
-        let value = value(of: entries[index])
+        guard let index = names.firstIndex(of: name) else { return nil }
+        let value = cursor.child(entries[index].valueNode, cursor.path.child(name))
         return value.isNull ? nil : value
     }
 
@@ -194,7 +199,8 @@ struct MappingCursor {
     /// Where to report a problem with a field: its value when written (even as null),
     /// otherwise this mapping, under the field's path.
     func location(of name: String) -> NodeCursor {
-        entries.first(where: { $0.name == name }).map(value(of:)) ?? cursor.child(cursor.node, cursor.path.child(name))
+        let value = names.firstIndex(of: name).map { entries[$0].valueNode } ?? cursor.node
+        return cursor.child(value, cursor.path.child(name))
     }
 
     /// For kinds read strictly: a misspelt field must not be silently ignored (a policy with a
