@@ -107,16 +107,18 @@ struct MarkdownReport {
                 + "Applied: until the agent itself reported all N policies in force. "
                 + "Change: one object rewritten (the probed one, alternately blocking and reopening the path) until the "
                 + "watcher saw it; p50 and p99 over \(host.plan.changes) changes. "
-                + "CPU/change: the command's CPU for iptables and nft, the agent's for Sluice.",
+                + "CPU/change: the command's CPU for iptables and nft, the agent's for Sluice. "
+                + "Restart: after the changes, the agent stopped (SIGTERM: pins and programs stay) and started again "
+                + "on its pins with the N objects in place, until it reported ready (its first sync done), and its CPU by then.",
             "",
-            "| N | subject | full load | applied | load command (wall, CPU) | change p50 | change p99 | CPU/change | agent RSS (after load, peak) | agent CPU for the load |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| N | subject | full load | applied | load command (wall, CPU) | change p50 | change p99 | CPU/change | agent RSS (after load, peak) | agent CPU for the load | agent restart (ready, CPU) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for scale in report.scales {
             for subject in scale.subjects {
                 guard subject.status == .measured, let control = subject.controlPlane else {
                     if subject.status != .measured {
-                        lines.append("| \(scale.scale) | \(subject.title) | \(statusCell(subject)) | | | | | | | |")
+                        lines.append("| \(scale.scale) | \(subject.title) | \(statusCell(subject)) | | | | | | | | |")
                     }
                     continue
                 }
@@ -134,6 +136,7 @@ struct MarkdownReport {
                     cpuPerChange,
                     control.agent.map { String(format: "%.1f MiB, %.1f MiB", $0.rssMiBAfterLoad, $0.peakRSSMiB) } ?? "—",
                     control.agent.map { String(format: "%.3f s", $0.loadCPUSeconds) } ?? "—",
+                    control.restart.map { String(format: "%.3f s, %.3f s", $0.readySeconds, $0.agentCPUSeconds) } ?? "—",
                 ].joined(separator: " | ") + " |")
             }
         }

@@ -27,8 +27,19 @@ struct ControlPlaneResult: Codable, Sendable {
     /// CPU of each change's command (iptables-restore, nft), in ms.
     var changeCommandCPUMilliseconds: [Double]
     var agent: AgentUsage?
+    /// The agent stopped and started again over its own pins with the N objects in place.
+    var restart: RestartCost?
     /// What the reader should know about how this row was measured.
     var notes: [String]
+}
+
+/// A restart of the agent after the changes: SIGTERM (pins and programs stay, as for an
+/// upgrade), a new process on the same pins and directory, until it reports ready (its
+/// first sync done).
+struct RestartCost: Codable, Sendable {
+    var readySeconds: Double
+    /// The new process's CPU by then.
+    var agentCPUSeconds: Double
 }
 
 /// The agent's footprint at one scale.

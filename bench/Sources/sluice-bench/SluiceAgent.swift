@@ -13,7 +13,8 @@ final class SluiceAgent {
     private let node: NetworkNamespace
     private let environment: BenchEnvironment
     private let port: Int
-    private let process: ManagedProcess
+    private var process: ManagedProcess
+    private let argv: [String]
     private let cleanupID: Int
 
     /// `arguments` are added to sluiced's command line (`--nodeport-interfaces`, map sizes).
@@ -51,6 +52,7 @@ final class SluiceAgent {
             "--log-level", "info",
         ] + arguments
         self.port = port
+        self.argv = argv
         var started: ManagedProcess?
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -100,6 +102,19 @@ final class SluiceAgent {
     }
 
     var log: String { process.stderr }
+
+    /// Stops the agent (SIGTERM: its pins and programs stay) and starts it again on the same
+    /// pins and directory, as an upgrade does; measured until the new one is ready.
+    func restart() throws -> RestartCost {
+        process.stop(grace: .seconds(5))
+        let start = monotonicNanoseconds()
+        let next = try node.spawn(argv)
+        process = next
+        try Self.waitUntilReady(next, node: node, port: port, timeoutSeconds: 60)
+        let ready = monotonicNanoseconds()
+        return RestartCost(readySeconds: Double(difference(from: start, to: ready)) / 1e9,
+                           agentCPUSeconds: Double(ProcessStats.cpuNanoseconds(next.pid) ?? 0) / 1e9)
+    }
 
     /// Stops the agent, detaches its programs and removes its pins, cgroup and directory.
     func tearDown() {

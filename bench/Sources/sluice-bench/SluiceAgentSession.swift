@@ -17,6 +17,10 @@ extension SluiceAgentSession {
         return nil
     }
 
+    func restart() throws -> RestartCost? {
+        try loadedAgent().restart()
+    }
+
     var diagnostics: String {
         agent.map { "sluiced log (end):\n" + String($0.log.suffix(3000)) } ?? ""
     }

@@ -41,7 +41,7 @@ struct SubjectRun {
         var result = ControlPlaneResult(
             loadSeconds: Double(difference(from: start, to: observed)) / 1e9,
             loadAppliedSeconds: try session.appliedAfterLoad(since: start),
-            loadCommand: loadCommand, changeMilliseconds: [], changeCommandCPUMilliseconds: [], notes: [])
+            loadCommand: loadCommand, changeMilliseconds: [], changeCommandCPUMilliseconds: [], restart: nil, notes: [])
         try session.verifyEnforcing()
 
         // The agent's follow-up reconciles after the load are part of what the load cost.
@@ -60,6 +60,8 @@ struct SubjectRun {
                                       rssAfterLoad: rssAfterLoad, cpuBeforeChanges: cpuBeforeChanges,
                                       changes: result.changeMilliseconds.count)
         }
+        // Last: the new process has none of the readings above.
+        result.restart = try session.restart()
         return Measurement(controlPlane: result, samples: samples, backendSamples: backendSamples)
     }
 

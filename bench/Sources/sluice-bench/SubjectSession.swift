@@ -31,6 +31,8 @@ protocol SubjectSession: AnyObject {
     func verifyEnforcing() throws
     /// Rewrites the probed object to open or block the path, as the system's controller would.
     func setProbed(open: Bool) throws -> CommandCost?
+    /// Restarts the system's agent with everything loaded, when it has one.
+    func restart() throws -> RestartCost?
     /// What to show next to a failure (the agent's log), empty when there is nothing.
     var diagnostics: String { get }
     func tearDown()
@@ -39,6 +41,7 @@ protocol SubjectSession: AnyObject {
 extension SubjectSession {
     var clientNamespace: (any InNetworkNamespace)? { nil }
     var backendTarget: String? { nil }
+    func restart() throws -> RestartCost? { nil }
 }
 
 /// What a rule-loading command cost: wall time and its own CPU (user + system, which
