@@ -83,6 +83,8 @@ struct PolicyDirectory: Sendable {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .failure("not a regular file") }
+        // A regular file: reads block as usual again (some network filesystems honour the flag).
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         if let problem = securityProblem(opened, info) { return .failure(problem) }
         let size = Int(info.st_size)
         guard size <= Self.maximumFileSize else {

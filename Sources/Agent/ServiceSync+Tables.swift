@@ -13,7 +13,8 @@ extension ServiceSync {
 
     /// Computes and swaps in the tables of `changed` (service id -> table), in batches of
     /// `tablesPerSwap`; every core computes tables at once, each written into its new inner
-    /// map's mapping in one pass. Returns the kernel ids of the new inner maps.
+    /// map's mapping in one pass. Each batch is stamped once swapped in, so a sync failing
+    /// later keeps what it did for the next agent. Returns the kernel ids of the new inner maps.
     func writeTables(_ changed: [(id: UInt32, table: MaglevTable)]) throws(BPFError) -> [UInt32: UInt32] {
         var mapIDs: [UInt32: UInt32] = [:]
         for start in stride(from: 0, to: changed.count, by: Self.tablesPerSwap) {
@@ -21,12 +22,13 @@ extension ServiceSync {
             let made = try Self.makeTables(batch, in: maps.tables)
             try maps.tables.swap(made)
             for (id, _) in batch { mapIDs[id] = try maps.tables.innerMapID(id) }
+            try stamp(batch, mapIDs: mapIDs)
         }
         return mapIDs
     }
 
     /// Records what each table just swapped in was built from, under its inner map's id.
-    func stamp(_ written: [(id: UInt32, table: MaglevTable)], mapIDs: [UInt32: UInt32]) throws(BPFError) {
+    private func stamp(_ written: [(id: UInt32, table: MaglevTable)], mapIDs: [UInt32: UInt32]) throws(BPFError) {
         try maps.stamps.update(written.compactMap { id, table in
             guard let mapID = mapIDs[id] else { return nil }
             var stamp = zeroed(sluice_table_stamp.self)

@@ -135,7 +135,6 @@ final class ServiceSync {
         var tableMapIDs = current.tableMapIDs
         for id in stale { tableMapIDs[id] = nil }
         tableMapIDs.merge(try writeTables(changedTables)) { _, new in new }
-        try stamp(changedTables, mapIDs: tableMapIDs)
         let knownIDs: Set<UInt32> = touched == nil ? Set(current.services.frontends.values.map(\.service_id)) : []
         // A reused service id starts its counters from zero.
         let newServiceIDs = frontends.upserts.map(\.value.service_id).filter { id in

@@ -95,7 +95,7 @@ public struct BPFMap<Key: BitwiseCopyable, Value: BitwiseCopyable>: Sendable {
     /// with the entries before it written, and a kernel without batches still gets them all.
     public func update(_ entries: [(key: Key, value: Value)]) throws(BPFError) {
         var done = 0
-        while done < entries.count {
+        while hasBatchCalls && done < entries.count {
             let chunk = min(Self.batchSize, entries.count - done)
             var keys = entries[done..<done + chunk].map(\.key)
             var values = entries[done..<done + chunk].map(\.value)
@@ -109,12 +109,20 @@ public struct BPFMap<Key: BitwiseCopyable, Value: BitwiseCopyable>: Sendable {
         for (key, value) in entries.dropFirst(done) { try update(key, value) }
     }
 
-    /// Entries per batch call: a bucket of a hash map never holds more, so a batch never
-    /// fails for want of room (ENOSPC), and the buffers stay small.
+    /// Hash and array maps have batch calls; the LPM tries (policy, ipcache) have none.
+    private var hasBatchCalls: Bool {
+        [BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_ARRAY].map(\.rawValue).contains(info.type)
+    }
+
+    /// Entries per batch call: far more than a hash bucket holds (a larger bucket would fail
+    /// the batch with ENOSPC), with small buffers.
     static var batchSize: Int { 4096 }
 
-    /// Every entry by `bpf_map_lookup_batch`; nil when the kernel has none for this map type.
+    /// Every entry by `bpf_map_lookup_batch`; nil when the map type has no batch calls or the
+    /// batch cannot be finished (a hash bucket larger than a batch, ENOSPC; an array slot
+    /// emptied underneath, EINTR), for the entry-by-entry walk to do.
     private func batchEntries() throws(BPFError) -> [(key: Key, value: Value)]? {
+        guard hasBatchCalls else { return nil }
         var result: [(key: Key, value: Value)] = []
         var keys = [Key](repeating: zeroed(), count: Self.batchSize)
         var values = [Value](repeating: zeroed(), count: Self.batchSize)
@@ -133,7 +141,8 @@ public struct BPFMap<Key: BitwiseCopyable, Value: BitwiseCopyable>: Sendable {
             }
             let error = ret == 0 ? nil : BPFError.libbpf(ret, call: "bpf_map_lookup_batch", subject: name)
             if let error, error.errno != ENOENT {
-                if first && (error.errno == EINVAL || error.errno == 524 || error.kind == .notSupported) { return nil }
+                if error.errno == ENOSPC || error.errno == EINTR
+                    || (first && (error.errno == EINVAL || error.errno == 524 || error.kind == .notSupported)) { return nil }
                 throw error
             }
             for index in 0..<Int(min(count, UInt32(Self.batchSize))) { result.append((keys[index], values[index])) }

@@ -63,7 +63,8 @@ public struct BPFPerCPUMap<Key: BitwiseCopyable, Value: BitwiseCopyable>: Sendab
     /// Sets every CPU's value of each key to `value`, thousands of keys per
     /// `bpf_map_update_batch`; as `BPFMap.update(_:)`, a failed batch is redone one key at a time.
     public func update(_ keys: [Key], allCPUs value: Value) throws(BPFError) {
-        let batch = 4096
+        // A value per possible CPU per key: about a MiB of values per call, however many CPUs.
+        let batch = max(1, min(4096, (1 << 20) / (stride * cpuCount)))
         var done = 0
         while done < keys.count {
             let chunk = min(batch, keys.count - done)

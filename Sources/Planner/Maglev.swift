@@ -10,7 +10,9 @@
 /// weight's share.
 public enum Maglev {
     /// Bumped whenever the same backends, weights and size would fill a different table (the
-    /// hashes, the walk, the weighting): tables stamped with another version are rebuilt.
+    /// hashes, the walk, the weighting): tables stamped with another version are rebuilt. How
+    /// slots sit in an inner map is not part of it: a new layout is a new map name
+    /// (`sluice_mgl_v2` packs two slots to an element), whose tables are all written anew.
     static let fillVersion: UInt32 = 1
 
     public struct Backend: Sendable, Hashable {

@@ -94,11 +94,13 @@ struct MaglevTests {
         #expect(StableHash.hash([1, 2, 3], seed: 0) == Self.pinnedHash)
     }
 
-    /// The same at full size, weighted, and with more backends than a byte can number (the
-    /// fill marks slots in the narrowest integer that holds every backend's index).
-    @Test(arguments: [(5, 11_438_355_955_384_080_543), (300, 3_244_741_228_301_781_972)] as [(Int, UInt64)])
-    func fullSizeTableIsPinnedAcrossBuilds(count: Int, pinned: UInt64) {
-        let backends = (0..<count).map { Self.backend($0, weight: UInt32($0 % 4)) }
+    /// The same at full size, weighted and with equal weights (each its own loop), and with
+    /// more backends than a byte can number (the fill marks slots in the narrowest integer
+    /// that holds every backend's index).
+    @Test(arguments: [(5, true, 11_438_355_955_384_080_543), (300, true, 3_244_741_228_301_781_972),
+                      (5, false, 1_726_709_722_037_330_055), (300, false, 5_298_559_358_189_627_438)] as [(Int, Bool, UInt64)])
+    func fullSizeTableIsPinnedAcrossBuilds(count: Int, weighted: Bool, pinned: UInt64) {
+        let backends = (0..<count).map { Self.backend($0, weight: weighted ? UInt32($0 % 4) : 1) }
         let table = Maglev.table(backends, size: Self.size)
         let bytes = table.flatMap { [UInt8($0 & 0xff), UInt8($0 >> 8)] }
         #expect(StableHash.hash(bytes, seed: 0) == pinned)

@@ -136,7 +136,10 @@ struct MarkdownReport {
                     cpuPerChange,
                     control.agent.map { String(format: "%.1f MiB, %.1f MiB", $0.rssMiBAfterLoad, $0.peakRSSMiB) } ?? "—",
                     control.agent.map { String(format: "%.3f s", $0.loadCPUSeconds) } ?? "—",
-                    control.restart.map { String(format: "%.3f s, %.3f s", $0.readySeconds, $0.agentCPUSeconds) } ?? "—",
+                    control.restart.map { restart in
+                        String(format: "%.3f s, ", restart.readySeconds)
+                            + (restart.agentCPUSeconds.map { String(format: "%.3f s", $0) } ?? "—")
+                    } ?? "—",
                 ].joined(separator: " | ") + " |")
             }
         }

@@ -38,8 +38,8 @@ struct ControlPlaneResult: Codable, Sendable {
 /// first sync done).
 struct RestartCost: Codable, Sendable {
     var readySeconds: Double
-    /// The new process's CPU by then.
-    var agentCPUSeconds: Double
+    /// The new process's CPU by then; nil when it could not be read.
+    var agentCPUSeconds: Double?
 }
 
 /// The agent's footprint at one scale.

@@ -113,7 +113,7 @@ final class SluiceAgent {
         try Self.waitUntilReady(next, node: node, port: port, timeoutSeconds: 60)
         let ready = monotonicNanoseconds()
         return RestartCost(readySeconds: Double(difference(from: start, to: ready)) / 1e9,
-                           agentCPUSeconds: Double(ProcessStats.cpuNanoseconds(next.pid) ?? 0) / 1e9)
+                           agentCPUSeconds: ProcessStats.cpuNanoseconds(next.pid).map { Double($0) / 1e9 })
     }
 
     /// Stops the agent, detaches its programs and removes its pins, cgroup and directory.

@@ -60,8 +60,13 @@ struct SubjectRun {
                                       rssAfterLoad: rssAfterLoad, cpuBeforeChanges: cpuBeforeChanges,
                                       changes: result.changeMilliseconds.count)
         }
-        // Last: the new process has none of the readings above.
-        result.restart = try session.restart()
+        // Last: the new process has none of the readings above. A failed restart is reported
+        // with the agent's log, and costs the row none of what was measured before it.
+        do {
+            result.restart = try session.restart()
+        } catch {
+            result.notes.append("restart failed: \(error)")
+        }
         return Measurement(controlPlane: result, samples: samples, backendSamples: backendSamples)
     }
 
