@@ -11,6 +11,7 @@
 #include "conntrack.h"
 #include "endpoint.h"
 #include "events.h"
+#include "fragment.h"
 #include "maps.h"
 #include "metrics.h"
 #include "parse.h"
@@ -48,7 +49,8 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 		return sluice_finish(skb, dir, SLUICE_REASON_DROP_SPOOFED);
 	}
 
-	/* Without ports a fragment matches no flow and no port rule. */
+	/* Without ports (its first fragment unseen) a fragment matches no flow and no port rule. */
+	sluice_fragment_ports(&flow);
 	if (flow.is_fragment) {
 		reason = sluice_endpoint_enforces(ep, dir) ? SLUICE_REASON_DROP_FRAGMENT
 							   : SLUICE_REASON_NOT_ENFORCED;

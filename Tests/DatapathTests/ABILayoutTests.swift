@@ -89,6 +89,21 @@ struct ABILayoutTests {
         ])
     }
 
+    @Test func fragmentKeyAndPortsMatchC() {
+        check(sluice_fragment_key.self, size: 40, alignment: 4, [
+            .init(name: "saddr", path: \.saddr, offset: 0),
+            .init(name: "daddr", path: \.daddr, offset: 16),
+            .init(name: "id", path: \.id, offset: 32),
+            .init(name: "protocol", path: \.protocol, offset: 36),
+            .init(name: "family", path: \.family, offset: 37),
+            .init(name: "pad", path: \.pad, offset: 38),
+        ])
+        check(sluice_fragment_ports.self, size: 4, alignment: 2, [
+            .init(name: "sport", path: \.sport, offset: 0),
+            .init(name: "dport", path: \.dport, offset: 2),
+        ])
+    }
+
     @Test func metricsValueMatchesC() {
         check(sluice_metrics_value.self, size: 16, alignment: 8, [
             .init(name: "packets", path: \.packets, offset: 0),

@@ -52,7 +52,8 @@ extension TestPacket {
         let ihl = ihlOverride ?? UInt8(headerLength / 4)
         let total = ipLengthOverride ?? UInt16(headerLength + payloadLength)
         let flagsAndOffset = (ipv4MoreFragments ? 0x2000 : 0) | (ipv4FragmentOffset & 0x1fff)
-        var header: [UInt8] = [0x40 | (ihl & 0x0f), 0] + be16(total) + be16(0x1234) + be16(flagsAndOffset)
+        var header: [UInt8] = [0x40 | (ihl & 0x0f), 0] + be16(total) + be16(UInt16(truncatingIfNeeded: fragmentID))
+            + be16(flagsAndOffset)
             + [64, ipProtocol] + [0, 0] + source.bytes + destination.bytes + options
         let checksum = Self.internetChecksum(header)
         header[10] = UInt8(checksum >> 8)
@@ -71,7 +72,7 @@ extension TestPacket {
         var bytes: [UInt8] = []
         for (index, header) in ipv6Extensions.enumerated() {
             let next = index + 1 < ipv6Extensions.count ? ipv6Extensions[index + 1].number : ipProtocol
-            bytes += header.encoded(next: next)
+            bytes += header.encoded(next: next, fragmentID: fragmentID)
         }
         return bytes
     }
@@ -120,7 +121,7 @@ extension TestPacket.IPv6Extension {
         }
     }
 
-    func encoded(next: UInt8) -> [UInt8] {
+    func encoded(next: UInt8, fragmentID: UInt32) -> [UInt8] {
         switch self {
         case .hopByHop, .destinationOptions:
             // 8 bytes: hdrlen 0, then one PadN option filling the rest
@@ -129,7 +130,7 @@ extension TestPacket.IPv6Extension {
             // 8 bytes: hdrlen 0, routing type 0, segments left 0, reserved
             return [next, 0, 0, 0, 0, 0, 0, 0]
         case let .fragment(offset, more):
-            return [next, 0] + be16(offset << 3 | (more ? 1 : 0)) + be32(0xabcd)
+            return [next, 0] + be16(offset << 3 | (more ? 1 : 0)) + be32(fragmentID)
         case .authentication:
             // 24 bytes: payload length (4 + 2) * 4 counts 4-byte units minus 2; SPI, sequence, 12-byte ICV
             return [next, 4, 0, 0] + be32(0x100) + be32(1) + [UInt8](repeating: 0xaa, count: 12)

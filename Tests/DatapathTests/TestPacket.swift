@@ -38,6 +38,8 @@ struct TestPacket: Sendable, CustomStringConvertible {
     /// IPv4 fragment offset in 8-byte units, and the MF flag.
     var ipv4FragmentOffset: UInt16 = 0
     var ipv4MoreFragments = false
+    /// The IP identification: IPv4's header field, and the IPv6 fragment header's.
+    var fragmentID: UInt32 = 0x1234
     var ipv6Extensions: [IPv6Extension] = []
     /// Written instead of the real IHL (IPv4 header length in 4-byte units).
     var ihlOverride: UInt8?

@@ -120,6 +120,27 @@ struct PolicyEnforcementTests {
         }
     }
 
+    /// A datagram over the veth's MTU leaves the sender in IP fragments: the later ones take
+    /// the first one's ports, so the allowed pod's 4,000-byte datagram (and its 4,000-byte
+    /// answer) gets through on both families, and the other pod's stays out.
+    @Test func aLargeDatagramInFragmentsMeetsThePolicyOfItsFirstFragment() throws {
+        try withFrontendAllowedIntoBackend { topology, agent in
+            let other = try #require(topology.pod(named: "other"))
+            let frontend = try #require(topology.pod(named: "frontend"))
+            let backend = try #require(topology.pod(named: "backend"))
+            let payload = String(repeating: "f", count: 4000)
+            let fragmentDrops = ["direction": "ingress", "verdict": "dropped", "reason": "fragment"]
+            for family in AddressFamily.allCases {
+                let address = backend.address(family)
+                let answer = try frontend.udp(to: address, port: Self.port, payload: payload).answer
+                #expect(answer?.hasSuffix(payload) == true, "\(family): \(answer?.prefix(80) ?? "no answer")")
+                #expect(try other.udp(to: address, port: Self.port, timeout: .milliseconds(300), payload: payload)
+                        == .timeout, "\(family)")
+            }
+            #expect(try agent.metric("sluice_datapath_packets_total", fragmentDrops) == 0)
+        }
+    }
+
     @Test func badFileKeepsItsLastGoodVersionInForceAndIsReported() throws {
         try withFrontendAllowedIntoBackend { topology, agent in
             try expectReachability(topology, frontend: true, other: false)

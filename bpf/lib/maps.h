@@ -73,6 +73,15 @@ struct {
 __SLUICE_SAME_NAME(sluice_cto_v1, SLUICE_MAP_CT_OTHER);
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_FRAGMENTS_MAX);
+	__type(key, struct sluice_fragment_key);
+	__type(value, struct sluice_fragment_ports);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_frg_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_frg_v1, SLUICE_MAP_FRAGMENTS);
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SLUICE_METRICS_SLOTS);
 	__type(key, __u32);

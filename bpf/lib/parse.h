@@ -26,6 +26,9 @@
 #define SLUICE_IPV4_FRAG_OFFSET 0x1fff
 /* IPv6 fragment header: offset in the top 13 bits of frag_off. */
 #define SLUICE_IPV6_FRAG_OFFSET 0xfff8
+/* More fragments follow: IPv4's MF flag, the IPv6 fragment header's M flag. */
+#define SLUICE_IPV4_MORE_FRAGMENTS 0x2000
+#define SLUICE_IPV6_MORE_FRAGMENTS 0x0001
 
 struct sluice_flow {
 	__u8   saddr[16];   /* IPv4 in [0..3], rest zero */
@@ -36,6 +39,8 @@ struct sluice_flow {
 	__u8   protocol;    /* IPPROTO_* of the transport header */
 	__u8   tcp_flags;   /* TCP header byte 13: FIN, SYN, RST, ... */
 	__u8   is_fragment; /* non-first fragment: no transport header, ports unknown */
+	__u8   is_first_fragment; /* offset 0 of a fragmented datagram: ports known */
+	__u32  fragment_id; /* the IP identification of a fragment */
 	__u8   is_icmp_error; /* ICMP/ICMPv6 error: `quote` holds the quoted packet's tuple */
 	struct sluice_quote {
 		__u8   saddr[16];
@@ -124,6 +129,8 @@ static __always_inline __u32 __sluice_parse_ipv4(struct __sk_buff *skb, struct s
 	__builtin_memcpy(flow->daddr, &ip.daddr, 4);
 	flow->protocol = ip.protocol;
 	flow->is_fragment = (ip.frag_off & bpf_htons(SLUICE_IPV4_FRAG_OFFSET)) != 0;
+	flow->is_first_fragment = !flow->is_fragment && (ip.frag_off & bpf_htons(SLUICE_IPV4_MORE_FRAGMENTS));
+	flow->fragment_id = bpf_ntohs(ip.id);
 	*l4_off = ETH_HLEN + hlen;
 	return SLUICE_KEEP_GOING;
 }
@@ -155,6 +162,8 @@ static __always_inline __u32 __sluice_ipv6_skip_extension(struct __sk_buff *skb,
 		*nexthdr = frag.nexthdr;
 		*off += sizeof(frag);
 		flow->is_fragment = (frag.frag_off & bpf_htons(SLUICE_IPV6_FRAG_OFFSET)) != 0;
+		flow->is_first_fragment = !flow->is_fragment && (frag.frag_off & bpf_htons(SLUICE_IPV6_MORE_FRAGMENTS));
+		flow->fragment_id = bpf_ntohl(frag.identification);
 		return SLUICE_KEEP_GOING;
 	}
 	if (__sluice_load_within(skb, *off, l3_end, &opt, sizeof(opt)))

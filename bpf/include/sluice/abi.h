@@ -29,6 +29,7 @@
 #define SLUICE_MAP_METRICS   "sluice_met_v1"
 #define SLUICE_MAP_CONFIG    "sluice_cfg_v1"
 #define SLUICE_MAP_POLICY_STATS "sluice_pst_v1"
+#define SLUICE_MAP_FRAGMENTS "sluice_frg_v1"
 
 /* Default capacities (entries); the loader may resize before load. */
 #ifndef SLUICE_ENDPOINTS_MAX
@@ -51,6 +52,9 @@
 #endif
 #ifndef SLUICE_POLICY_STATS_MAX
 #define SLUICE_POLICY_STATS_MAX 16384
+#endif
+#ifndef SLUICE_FRAGMENTS_MAX
+#define SLUICE_FRAGMENTS_MAX 8192
 #endif
 
 /* Address families as stored in keys (not AF_* so the values are fixed). */
@@ -85,7 +89,7 @@ enum sluice_reason {
 	SLUICE_REASON_DROP_FIRST       = 64,
 	SLUICE_REASON_DROP_POLICY      = 64, /* no policy rule allowed the flow */
 	SLUICE_REASON_DROP_MALFORMED   = 65, /* truncated or inconsistent headers */
-	SLUICE_REASON_DROP_FRAGMENT    = 66, /* non-first fragment, ports unknown */
+	SLUICE_REASON_DROP_FRAGMENT    = 66, /* non-first fragment whose first was not seen: ports unknown */
 	SLUICE_REASON_DROP_EXT_HEADERS = 67, /* IPv6 extension chain too long to parse */
 	SLUICE_REASON_DROP_POLICY_DENY = 68, /* an explicit deny entry matched */
 	SLUICE_REASON_DROP_SPOOFED     = 69, /* the pod sent from an address that is not its own */
@@ -233,6 +237,26 @@ struct sluice_ct_value {
 };
 
 /*
+ * sluice_frg_v1: LRU hash, the ports of a fragmented datagram, taken from its
+ * first fragment for the fragments after it, which carry no transport
+ * header. Keyed as the receiver reassembles: addresses, protocol and the IP
+ * identification (16 bits in IPv4, 32 in the IPv6 fragment header).
+ */
+struct sluice_fragment_key {
+	__u8  saddr[16];
+	__u8  daddr[16];
+	__u32 id;
+	__u8  protocol;
+	__u8  family;   /* enum sluice_family */
+	__u8  pad[2];
+};
+
+struct sluice_fragment_ports {
+	__be16 sport;
+	__be16 dport;
+};
+
+/*
  * Conntrack timeouts, in ns of CLOCK_MONOTONIC (bpf_ktime_get_ns) since an
  * entry's last packet. A TCP flow is SYN until a reply is seen, CLOSING once
  * a FIN or RST is seen, else ESTABLISHED. The datapath treats an expired
@@ -333,6 +357,8 @@ _Static_assert(sizeof(struct sluice_policy_key) == 16, "policy key");
 _Static_assert(sizeof(struct sluice_policy_value) == 8, "policy value");
 _Static_assert(sizeof(struct sluice_ct_key) == 44, "ct key");
 _Static_assert(sizeof(struct sluice_ct_value) == 24, "ct value");
+_Static_assert(sizeof(struct sluice_fragment_key) == 40, "fragment key");
+_Static_assert(sizeof(struct sluice_fragment_ports) == 4, "fragment ports");
 _Static_assert(sizeof(struct sluice_metrics_value) == 16, "metrics value");
 _Static_assert(sizeof(struct sluice_config) == 32, "config");
 _Static_assert(sizeof(struct sluice_policy_stats_key) == 8, "policy stats key");
