@@ -50,7 +50,7 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 	}
 
 	/* Without ports (its first fragment unseen) a fragment matches no flow and no port rule. */
-	sluice_fragment_ports(&flow);
+	sluice_fragment_ports(&flow, ep->endpoint_id, dir);
 	if (flow.is_fragment) {
 		reason = sluice_endpoint_enforces(ep, dir) ? SLUICE_REASON_DROP_FRAGMENT
 							   : SLUICE_REASON_NOT_ENFORCED;
@@ -65,6 +65,7 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 	reason = sluice_ct_check(&flow, ep->endpoint_id, dir, &hit);
 	if (reason != SLUICE_KEEP_GOING) {
 		sluice_policy_stats_count(hit.policy_id, hit.direction, SLUICE_VERDICT_ALLOWED, skb->len, 0);
+		sluice_fragment_remember(&flow, ep->endpoint_id, dir);
 		return sluice_finish(skb, dir, reason);
 	}
 
@@ -88,6 +89,8 @@ static __always_inline int sluice_pod_traffic(struct __sk_buff *skb, const __u8 
 	if (reason != SLUICE_REASON_POLICY_ALLOWED)
 		policy_id = 0;
 	sluice_event_flow(skb->ifindex, ep->endpoint_id, dir, reason, &flow, policy_id);
+	if (sluice_reason_forwards(reason))
+		sluice_fragment_remember(&flow, ep->endpoint_id, dir);
 	return sluice_finish(skb, dir, reason);
 }
 

@@ -90,17 +90,21 @@ struct ABILayoutTests {
     }
 
     @Test func fragmentKeyAndPortsMatchC() {
-        check(sluice_fragment_key.self, size: 40, alignment: 4, [
+        check(sluice_fragment_key.self, size: 44, alignment: 4, [
             .init(name: "saddr", path: \.saddr, offset: 0),
             .init(name: "daddr", path: \.daddr, offset: 16),
             .init(name: "id", path: \.id, offset: 32),
-            .init(name: "protocol", path: \.protocol, offset: 36),
-            .init(name: "family", path: \.family, offset: 37),
-            .init(name: "pad", path: \.pad, offset: 38),
+            .init(name: "endpoint_id", path: \.endpoint_id, offset: 36),
+            .init(name: "protocol", path: \.protocol, offset: 40),
+            .init(name: "family", path: \.family, offset: 41),
+            .init(name: "direction", path: \.direction, offset: 42),
+            .init(name: "pad", path: \.pad, offset: 43),
         ])
-        check(sluice_fragment_ports.self, size: 4, alignment: 2, [
-            .init(name: "sport", path: \.sport, offset: 0),
-            .init(name: "dport", path: \.dport, offset: 2),
+        check(sluice_fragment_ports.self, size: 16, alignment: 8, [
+            .init(name: "first_ns", path: \.first_ns, offset: 0),
+            .init(name: "sport", path: \.sport, offset: 8),
+            .init(name: "dport", path: \.dport, offset: 10),
+            .init(name: "pad", path: \.pad, offset: 12),
         ])
     }
 

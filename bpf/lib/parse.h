@@ -39,8 +39,9 @@ struct sluice_flow {
 	__u8   protocol;    /* IPPROTO_* of the transport header */
 	__u8   tcp_flags;   /* TCP header byte 13: FIN, SYN, RST, ... */
 	__u8   is_fragment; /* non-first fragment: no transport header, ports unknown */
-	__u8   is_first_fragment; /* offset 0 of a fragmented datagram: ports known */
-	__u32  fragment_id; /* the IP identification of a fragment */
+	__u8   more_fragments; /* IPv4 MF or IPv6 M: a fragment other than the last */
+	__u8   fragment_protocol; /* IPv4's protocol; the IPv6 fragment header's next header */
+	__u32  fragment_id; /* the IP identification */
 	__u8   is_icmp_error; /* ICMP/ICMPv6 error: `quote` holds the quoted packet's tuple */
 	struct sluice_quote {
 		__u8   saddr[16];
@@ -129,7 +130,8 @@ static __always_inline __u32 __sluice_parse_ipv4(struct __sk_buff *skb, struct s
 	__builtin_memcpy(flow->daddr, &ip.daddr, 4);
 	flow->protocol = ip.protocol;
 	flow->is_fragment = (ip.frag_off & bpf_htons(SLUICE_IPV4_FRAG_OFFSET)) != 0;
-	flow->is_first_fragment = !flow->is_fragment && (ip.frag_off & bpf_htons(SLUICE_IPV4_MORE_FRAGMENTS));
+	flow->more_fragments = (ip.frag_off & bpf_htons(SLUICE_IPV4_MORE_FRAGMENTS)) != 0;
+	flow->fragment_protocol = ip.protocol;
 	flow->fragment_id = bpf_ntohs(ip.id);
 	*l4_off = ETH_HLEN + hlen;
 	return SLUICE_KEEP_GOING;
@@ -162,7 +164,8 @@ static __always_inline __u32 __sluice_ipv6_skip_extension(struct __sk_buff *skb,
 		*nexthdr = frag.nexthdr;
 		*off += sizeof(frag);
 		flow->is_fragment = (frag.frag_off & bpf_htons(SLUICE_IPV6_FRAG_OFFSET)) != 0;
-		flow->is_first_fragment = !flow->is_fragment && (frag.frag_off & bpf_htons(SLUICE_IPV6_MORE_FRAGMENTS));
+		flow->more_fragments = (frag.frag_off & bpf_htons(SLUICE_IPV6_MORE_FRAGMENTS)) != 0;
+		flow->fragment_protocol = frag.nexthdr;
 		flow->fragment_id = bpf_ntohl(frag.identification);
 		return SLUICE_KEEP_GOING;
 	}

@@ -238,23 +238,34 @@ struct sluice_ct_value {
 
 /*
  * sluice_frg_v1: LRU hash, the ports of a fragmented datagram, taken from its
- * first fragment for the fragments after it, which carry no transport
- * header. Keyed as the receiver reassembles: addresses, protocol and the IP
- * identification (16 bits in IPv4, 32 in the IPv6 fragment header).
+ * first fragment, once a check forwarded it, for the fragments after it,
+ * which carry no transport header. Keyed as the receiver reassembles
+ * (addresses, protocol, IP identification: 16 bits in IPv4, 32 in the IPv6
+ * fragment header) and by the check: a datagram crosses the sender's egress
+ * and the receiver's ingress, each with its own verdict. The last fragment
+ * removes the entry; an entry older than the reassembly timeout is ignored.
  */
 struct sluice_fragment_key {
 	__u8  saddr[16];
 	__u8  daddr[16];
 	__u32 id;
-	__u8  protocol;
-	__u8  family;   /* enum sluice_family */
-	__u8  pad[2];
+	__u32 endpoint_id;
+	__u8  protocol;  /* IPv4's protocol; the next header of the IPv6 fragment header */
+	__u8  family;    /* enum sluice_family */
+	__u8  direction; /* enum sluice_direction */
+	__u8  pad;
 };
 
 struct sluice_fragment_ports {
+	__u64  first_ns; /* bpf_ktime_get_ns() of the first fragment */
 	__be16 sport;
 	__be16 dport;
+	__u32  pad;
 };
+
+/* Linux's own reassembly timeouts (ipfrag_time): a datagram older is gone. */
+#define SLUICE_FRAGMENT_TIMEOUT_IPV4_NS (30ULL * 1000000000ULL)
+#define SLUICE_FRAGMENT_TIMEOUT_IPV6_NS (60ULL * 1000000000ULL)
 
 /*
  * Conntrack timeouts, in ns of CLOCK_MONOTONIC (bpf_ktime_get_ns) since an
@@ -357,8 +368,8 @@ _Static_assert(sizeof(struct sluice_policy_key) == 16, "policy key");
 _Static_assert(sizeof(struct sluice_policy_value) == 8, "policy value");
 _Static_assert(sizeof(struct sluice_ct_key) == 44, "ct key");
 _Static_assert(sizeof(struct sluice_ct_value) == 24, "ct value");
-_Static_assert(sizeof(struct sluice_fragment_key) == 40, "fragment key");
-_Static_assert(sizeof(struct sluice_fragment_ports) == 4, "fragment ports");
+_Static_assert(sizeof(struct sluice_fragment_key) == 44, "fragment key");
+_Static_assert(sizeof(struct sluice_fragment_ports) == 16, "fragment ports");
 _Static_assert(sizeof(struct sluice_metrics_value) == 16, "metrics value");
 _Static_assert(sizeof(struct sluice_config) == 32, "config");
 _Static_assert(sizeof(struct sluice_policy_stats_key) == 8, "policy stats key");
