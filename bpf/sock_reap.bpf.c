@@ -43,13 +43,7 @@ static __always_inline int __sluice_reap_peer(struct sock_common *sk, struct slu
 		words[1] = sk->skc_v6_daddr.in6_u.u6_addr32[1];
 		words[2] = sk->skc_v6_daddr.in6_u.u6_addr32[2];
 		words[3] = sk->skc_v6_daddr.in6_u.u6_addr32[3];
-		if (words[0] == 0 && words[1] == 0 && words[2] == bpf_htonl(0xffff)) {
-			__builtin_memcpy(key->addr, &words[3], 4);
-			key->family = SLUICE_FAMILY_IPV4;
-		} else {
-			__builtin_memcpy(key->addr, words, 16);
-			key->family = SLUICE_FAMILY_IPV6;
-		}
+		sluice_unmap6(words, key->addr, &key->family);
 		return 1;
 	}
 	return 0;

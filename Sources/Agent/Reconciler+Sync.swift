@@ -39,7 +39,7 @@ extension Reconciler {
                         "interface": "\(NetworkInterface.name(of: ifindex) ?? String(ifindex))", "pod": "\(pod)"])
                 }
             }
-            for (key, value) in endpoints.upserts { try maps.endpoints.update(key, value) }
+            try maps.endpoints.update(endpoints.upserts)
             for key in endpoints.deletes {
                 try maps.endpoints.delete(key)
                 let ifindex = Int32(bitPattern: key.ifindex)

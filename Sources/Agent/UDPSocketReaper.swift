@@ -37,7 +37,7 @@ final class UDPSocketReaper {
             let batch = rest.prefix(Int(SLUICE_REAP_MAX))
             rest = rest.dropFirst(batch.count)
             defer { for key in batch { _ = try? departed.delete(key) } }
-            for key in batch { try departed.update(key, 1) }
+            try departed.update(batch.map { ($0, 1) })
             for namespace in namespaces {
                 do {
                     outcome.closed += try iterator.run(inNetworkNamespace: namespace.file.rawValue)

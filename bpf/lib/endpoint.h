@@ -36,7 +36,7 @@ static __always_inline int sluice_endpoint_owns_source(const struct sluice_endpo
 	/* 0.0.0.0 too: an IPv4 address sits in the first four bytes, the rest zero. */
 	if (__sluice_unspecified6(flow->saddr))
 		return 1;
-	if (flow->family == SLUICE_FAMILY_IPV6 && (flow->saddr[0] == 0xfe && (flow->saddr[1] & 0xc0) == 0x80))
+	if (flow->family == SLUICE_FAMILY_IPV6 && __sluice_link_local6(flow->saddr))
 		return 1;
 	__builtin_memcpy(key.addr, flow->saddr, sizeof(key.addr));
 	return bpf_map_lookup_elem(&sluice_epa_v1, &key) != 0;

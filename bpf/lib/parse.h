@@ -258,10 +258,16 @@ static __always_inline __u32 __sluice_parse_sctp(struct __sk_buff *skb, struct s
 	return SLUICE_KEEP_GOING;
 }
 
-/* fe80::/10, or multicast of link-local scope (ff02::/16 and its flagged forms). */
+/* fe80::/10. */
+static __always_inline int __sluice_link_local6(const __u8 *addr)
+{
+	return addr[0] == 0xfe && (addr[1] & 0xc0) == 0x80;
+}
+
+/* Link-local, or multicast of link-local scope (ff02::/16 and its flagged forms). */
 static __always_inline int __sluice_on_link6(const __u8 *addr)
 {
-	return (addr[0] == 0xfe && (addr[1] & 0xc0) == 0x80) || (addr[0] == 0xff && (addr[1] & 0x0f) == 0x02);
+	return __sluice_link_local6(addr) || (addr[0] == 0xff && (addr[1] & 0x0f) == 0x02);
 }
 
 static __always_inline int __sluice_unspecified6(const __u8 *addr)

@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include <sluice/abi.h>
+#include "address_family.h"
 #include "maps.h"
 #include "service.h"
 
@@ -52,14 +53,7 @@ static __always_inline void sluice_sock_read6(const struct bpf_sock_addr *ctx, s
 	words[3] = ctx->user_ip6[3];
 	__builtin_memset(sa, 0, sizeof(*sa));
 	sa->port = (__be16)ctx->user_port;
-	*mapped = words[0] == 0 && words[1] == 0 && words[2] == bpf_htonl(0xffff);
-	if (*mapped) {
-		__builtin_memcpy(sa->addr, &words[3], 4);
-		sa->family = SLUICE_FAMILY_IPV4;
-	} else {
-		__builtin_memcpy(sa->addr, words, 16);
-		sa->family = SLUICE_FAMILY_IPV6;
-	}
+	*mapped = sluice_unmap6(words, sa->addr, &sa->family);
 }
 
 static __always_inline void sluice_sock_write6(struct bpf_sock_addr *ctx, const struct sluice_sockaddr *sa,
