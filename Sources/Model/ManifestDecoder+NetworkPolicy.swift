@@ -114,8 +114,8 @@ extension ManifestDecoder {
     /// Kubernetes `IntOrString`: a plain YAML/JSON number is a port number, a string (quoted or
     /// not) a port name, so `"80"` is a (bad) name, as the API server reads it.
     private static func decodePortValue(_ node: NodeCursor) throws(ManifestError) -> NetworkPolicyPort.Port {
-        if case .scalar(let scalar) = node.node, scalar.style == .plain {
-            if NodeCursor.isDecimalInteger(scalar.string) { return .number(try node.port("port")) }
+        if let text = node.plainText {
+            if NodeCursor.isDecimalInteger(text) { return .number(try node.port("port")) }
             guard node.tag == Tag.Name.str.rawValue else {
                 throw node.error("expected a decimal port number or a port name, got \(node.shape)")
             }

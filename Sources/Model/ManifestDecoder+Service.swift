@@ -74,7 +74,7 @@ extension ManifestDecoder {
         ]
         for entry in spec.entries where unsupported.contains(entry.name) && !spec.value(of: entry).isNull {
             // An empty list is what some exporters write for "not set".
-            if case .sequence(let items) = entry.valueNode, items.isEmpty { continue }
+            if spec.value(of: entry).isEmptySequence { continue }
             throw spec.key(of: entry).error("not supported by Sluice (ClusterIP and NodePort services only)")
         }
     }
@@ -206,8 +206,8 @@ extension ManifestDecoder {
     /// Kubernetes `IntOrString` as the API server reads it: a plain number is a port, a
     /// string (quoted or not) a container port name.
     private static func decodeTargetPort(_ node: NodeCursor) throws(ManifestError) -> ServicePort.TargetPort {
-        if case .scalar(let scalar) = node.node, scalar.style == .plain {
-            if NodeCursor.isDecimalInteger(scalar.string) { return .number(try node.port("targetPort")) }
+        if let text = node.plainText {
+            if NodeCursor.isDecimalInteger(text) { return .number(try node.port("targetPort")) }
             guard node.tag == Tag.Name.str.rawValue else {
                 throw node.error("expected a decimal port number or a port name, got \(node.shape)")
             }

@@ -1,5 +1,3 @@
-import Yams
-
 /// Turns the text of one manifest file into validated objects.
 ///
 /// Reads YAML streams of one or more documents (`---`), JSON (a YAML subset, so positions work
@@ -7,27 +5,20 @@ import Yams
 /// and field path, and the first one found stops the file: a file is used whole or not at all.
 public enum ManifestDecoder {
     public static func decode(contents: String, file: String) throws(ManifestError) -> [Manifest] {
-        // Parser.nextRoot() rather than `for … in compose_all(...)`: the sequence swallows a
-        // parse error into its `.error` and just ends, silently dropping a broken document.
-        let parser: Parser
-        let untagged = PlainScalarTag.hasNoTags(contents)
-        do {
-            parser = try Parser(yaml: contents, resolver: untagged ? .basic : PlainScalarTag.resolver, encoding: .utf8)
-        } catch {
-            throw yamlError(error, file: file, contents: contents)
-        }
+        let reader = YAMLReader(contents)
         var manifests: [Manifest] = []
         while true {
-            let root: Node?
+            // One document at a time: a broken one after good ones is still an error.
+            let document: YAMLDocument?
             do {
-                root = try parser.nextRoot()
+                document = try reader.next()
             } catch {
                 throw yamlError(error, file: file, contents: contents)
             }
-            guard let root else { return manifests }
-            let document = NodeCursor(node: root, path: FieldPath(), file: file, untagged: untagged)
-            if document.isNull { continue }
-            try decodeObject(document, listAllowed: true, typedListKind: nil, into: &manifests)
+            guard let document else { return manifests }
+            let root = NodeCursor(document: document, index: document.root, path: FieldPath(), file: file)
+            if root.isNull { continue }
+            try decodeObject(root, listAllowed: true, typedListKind: nil, into: &manifests)
         }
     }
 
@@ -82,31 +73,21 @@ public enum ManifestDecoder {
         }
     }
 
-    private static func yamlError(_ error: any Error, file: String, contents: String) -> ManifestError {
-        func located(_ mark: Mark, _ message: String) -> ManifestError {
+    private static func yamlError(_ error: YAMLError, file: String, contents: String) -> ManifestError {
+        switch error.kind {
+        case .reader(let offset):
+            let line = contents.utf8.prefix(max(offset, 0)).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            return ManifestError(file: file, line: line, fieldPath: "", message: "unreadable input: \(error.problem)")
+        case .duplicateKey:
+            return ManifestError(file: file, line: error.line, column: error.column, fieldPath: error.fieldPath,
+                                 message: error.problem)
+        case .syntax, .undefinedAlias, .memory:
             // libyaml puts "unexpected end of stream" one line past a file without a final newline.
             let lastLine = contents.utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } - (contents.hasSuffix("\n") ? 1 : 0)
-            let line = min(mark.line, max(lastLine, 1))
-            return ManifestError(file: file, line: line, column: line == mark.line ? mark.column : nil, fieldPath: "", message: message)
-        }
-        func syntax(_ problem: String, _ context: YamlError.Context?) -> String {
-            let during = context.map { " \($0.text) starting at line \($0.mark.line)" } ?? ""
-            return "YAML syntax error\(during): \(problem)"
-        }
-        switch error as? YamlError {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            return located(mark, syntax(problem, context))
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
-            return located(context.mark, "duplicate mapping key \(keys)")
-        case .reader(let problem, let offset, _, _):
-            let prefix = contents.utf8.prefix(max(offset ?? 0, 0))
-            let line = prefix.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-            return ManifestError(file: file, line: line, fieldPath: "", message: "unreadable input: \(problem)")
-        default:
-            return ManifestError(file: file, line: 1, fieldPath: "", message: "YAML error: \(error)")
+            let line = min(error.line, max(lastLine, 1))
+            let during = error.context.map { " \($0.text) starting at line \($0.line)" } ?? ""
+            return ManifestError(file: file, line: line, column: line == error.line ? error.column : nil, fieldPath: "",
+                                 message: "YAML syntax error\(during): \(error.problem)")
         }
     }
 }

@@ -3,84 +3,98 @@ import Yams
 /// A YAML node with its file and field path, so any problem found while reading it becomes a
 /// `ManifestError` naming file, line and field.
 ///
-/// Manifests are read by walking Yams nodes directly instead of through Codable: Codable errors
+/// Manifests are read by walking YAML nodes directly instead of through Codable: Codable errors
 /// carry a coding path but no position, and walking the nodes gives both for free, lets strict
 /// kinds reject unknown fields, and keeps YAML's quoted-versus-plain distinction (`port: 80` is
 /// a number, `port: "80"` a port name, as in Kubernetes).
 struct NodeCursor {
-    let node: Node
+    let document: YAMLDocument
+    let index: Int32
     let path: FieldPath
     let file: String
-    /// The file has no explicit tag (no `!` anywhere), so it was parsed without the marker
-    /// rule and every plain scalar is an untagged one (PlainScalarTag).
-    var untagged = false
 
-    var line: Int { node.mark?.line ?? 1 }
+    var node: YAMLNode { document.nodes[Int(index)] }
 
-    /// The node's YAML tag, as the default resolver gives it (`PlainScalarTag`).
-    var tag: String { PlainScalarTag.of(node, untagged: untagged) }
+    var line: Int { Int(node.line) }
 
-    func error(_ message: String) -> ManifestError {
-        ManifestError(file: file, line: line, column: node.mark?.column, fieldPath: path.description, message: message)
+    /// The node's YAML tag, as Yams' default resolver gives it (`PlainScalarTag`).
+    var tag: String {
+        let node = node
+        switch node.tag {
+        case .explicit(let name): return document.strings[Int(name)]
+        case .implicit where node.kind == .scalar: return PlainScalarTag.resolve(document.text(of: node)).rawValue
+        case .implicit, .nonSpecific:
+            switch node.kind {
+            case .scalar: return Tag.Name.str.rawValue
+            case .sequence: return Tag.Name.seq.rawValue
+            case .mapping: return Tag.Name.map.rawValue
+            }
+        }
     }
 
-    func child(_ node: Node, _ path: FieldPath) -> NodeCursor {
-        NodeCursor(node: node, path: path, file: file, untagged: untagged)
+    /// The text of a scalar written without quotes, nil for anything else.
+    var plainText: String? {
+        let node = node
+        return node.kind == .scalar && node.plain ? document.text(of: node) : nil
+    }
+
+    var isEmptySequence: Bool {
+        let node = node
+        return node.kind == .sequence && node.count == 0
+    }
+
+    func error(_ message: String) -> ManifestError {
+        ManifestError(file: file, line: line, column: Int(node.column), fieldPath: path.description, message: message)
+    }
+
+    func child(_ index: Int32, _ path: FieldPath) -> NodeCursor {
+        NodeCursor(document: document, index: index, path: path, file: file)
     }
 
     /// Plain `null`, `~` or nothing: Kubernetes treats an explicit null like an absent field.
     var isNull: Bool {
-        guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any else { return false }
-        return tag == Tag.Name.null.rawValue
+        plainText != nil && tag == Tag.Name.null.rawValue
     }
 
     func mapping() throws(ManifestError) -> MappingCursor {
-        guard case .mapping(let mapping) = node else { throw error("expected a mapping, got \(shape)") }
-        var entries: [MappingCursor.Entry] = []
-        var names: [String] = []
-        entries.reserveCapacity(mapping.count)
-        names.reserveCapacity(mapping.count)
-        // Yams finds duplicates by resolved tag, which tells `port` from `"port"` in a file with
-        // a `!`; Kubernetes compares the strings. A set only pays off for long mappings.
-        let long = mapping.count > 32
-        var seen = Set<String>(minimumCapacity: long ? mapping.count : 0)
-        for (key, value) in mapping {
-            guard case .scalar(let scalar) = key else {
-                throw child(key, path).error("mapping keys must be plain strings, got \(child(key, path).shape)")
-            }
-            let name = scalar.string
-            let repeated = long ? !seen.insert(name).inserted : names.contains(name)
-            if repeated, let first = names.firstIndex(of: name) {
-                throw child(entries[first].keyNode, path).error("duplicate mapping key \"\(name)\"")
-            }
-            entries.append(MappingCursor.Entry(name: name, keyNode: key, valueNode: value))
-            names.append(name)
+        let node = node
+        guard node.kind == .mapping else { throw error("expected a mapping, got \(shape)") }
+        // Repeated keys were refused when the document was read (YAMLReader).
+        let children = document.children(of: node)
+        for position in stride(from: children.startIndex, to: children.endIndex, by: 2)
+        where document.nodes[Int(children[position])].kind != .scalar {
+            let cursor = child(children[position], path)
+            throw cursor.error("mapping keys must be plain strings, got \(cursor.shape)")
         }
-        return MappingCursor(cursor: self, entries: entries, names: names)
+        return MappingCursor(cursor: self, start: Int(node.start), pairs: Int(node.count) / 2)
     }
 
     func sequence() throws(ManifestError) -> [NodeCursor] {
-        guard case .sequence(let sequence) = node else { throw error("expected a list, got \(shape)") }
-        return sequence.enumerated().map { child($0.element, path.index($0.offset)) }
+        let node = node
+        guard node.kind == .sequence else { throw error("expected a list, got \(shape)") }
+        return document.children(of: node).enumerated().map { child($0.element, path.index($0.offset)) }
     }
 
     /// A YAML string: quoted, block, or plain text that YAML does not read as another type.
     /// Like Kubernetes, `version: 1` or `enabled: true` is not a string: quote it.
     func string() throws(ManifestError) -> String {
-        guard case .scalar(let scalar) = node else { throw error("expected a string, got \(shape)") }
-        guard scalar.style != .plain || tag == Tag.Name.str.rawValue else {
-            throw error("expected a string, got \(shape); quote it (\"\(scalar.string)\")")
+        let node = node
+        guard node.kind == .scalar else { throw error("expected a string, got \(shape)") }
+        let text = document.text(of: node)
+        guard !node.plain || tag == Tag.Name.str.rawValue else {
+            throw error("expected a string, got \(shape); quote it (\"\(text)\")")
         }
-        return scalar.string
+        return text
     }
 
     /// An RFC 3339 time (`2026-01-02T15:04:05Z`), quoted as the API server writes it or plain
     /// (which YAML reads as a timestamp); returned as written.
     func timestamp() throws(ManifestError) -> String {
-        guard case .scalar(let scalar) = node, NodeCursor.isRFC3339(scalar.string),
-              scalar.style != .plain || tag == Tag.Name.timestamp.rawValue
+        let node = node
+        guard node.kind == .scalar, case let text = document.text(of: node), NodeCursor.isRFC3339(text),
+              !node.plain || tag == Tag.Name.timestamp.rawValue
         else { throw error("expected an RFC 3339 time such as 2026-01-02T15:04:05Z, got \(shape)") }
-        return scalar.string
+        return text
     }
 
     /// `YYYY-MM-DDTHH:MM:SS`, optional fraction, then `Z` or an offset `±HH:MM`.
@@ -109,19 +123,20 @@ struct NodeCursor {
     /// A plain decimal integer. YAML 1.1's other spellings (`0x50`, `0o17`, `1_000`, `1:30`) are
     /// refused: their meaning differs between parsers.
     func integer() throws(ManifestError) -> Int {
-        // `!!str 80` is the string "80" (a file with no `!` has no such tag to look up).
-        guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any,
-              NodeCursor.isDecimalInteger(scalar.string), untagged || tag == Tag.Name.int.rawValue
+        // `!!str 80` is the string "80".
+        guard let text = plainText, NodeCursor.isDecimalInteger(text), tag == Tag.Name.int.rawValue
         else { throw error("expected an integer, got \(shape)") }
-        guard let value = Int(scalar.string) else { throw error("integer \(scalar.string) is too large") }
+        guard let value = Int(text) else { throw error("integer \(text) is too large") }
         return value
     }
 
     func bool() throws(ManifestError) -> Bool {
-        guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any,
-              tag == Tag.Name.bool.rawValue, let value = node.bool
-        else { throw error("expected true or false, got \(shape)") }
-        return value
+        // YAML 1.1's words, in any case once tagged `!!bool` (as Yams reads them).
+        switch plainText.map({ tag == Tag.Name.bool.rawValue ? $0.lowercased() : "" }) {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error("expected true or false, got \(shape)")
+        }
     }
 
     /// A port number 1...65535; `what` names it in the message ("port 0 out of range 1-65535").
@@ -133,19 +148,20 @@ struct NodeCursor {
 
     /// How a node reads in an error message: "a list", "the integer 80", "the string \"80\"".
     var shape: String {
-        switch node {
+        let node = node
+        switch node.kind {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
-        case .scalar(let scalar):
-            if scalar.style != .plain && scalar.style != .any { return "the string \"\(scalar.string)\"" }
+        case .scalar:
+            let text = document.text(of: node)
+            guard node.plain else { return "the string \"\(text)\"" }
             switch tag {
             case Tag.Name.null.rawValue: return "null"
-            case Tag.Name.bool.rawValue: return "the boolean \(scalar.string)"
-            case Tag.Name.int.rawValue: return "the integer \(scalar.string)"
-            case Tag.Name.float.rawValue: return "the number \(scalar.string)"
-            case Tag.Name.timestamp.rawValue: return "the timestamp \(scalar.string)"
-            default: return "the string \"\(scalar.string)\""
+            case Tag.Name.bool.rawValue: return "the boolean \(text)"
+            case Tag.Name.int.rawValue: return "the integer \(text)"
+            case Tag.Name.float.rawValue: return "the number \(text)"
+            case Tag.Name.timestamp.rawValue: return "the timestamp \(text)"
+            default: return "the string \"\(text)\""
             }
         }
     }
@@ -157,32 +173,55 @@ struct NodeCursor {
     }
 }
 
-/// A YAML mapping being read field by field.
+/// A YAML mapping being read field by field, in place: its keys and values are the
+/// document's, looked up by name without copying them out.
 struct MappingCursor {
-    /// A field as written; its cursors (and their paths) are made only for the fields read.
+    /// A field as written.
     struct Entry {
         var name: String
-        var keyNode: Node
-        var valueNode: Node
+        var key: Int32
+        var value: Int32
     }
 
     let cursor: NodeCursor
-    let entries: [Entry]
-    /// The entries' names alone: a field is looked up in these, without copying entries.
-    let names: [String]
+    /// Where the mapping's keys and values start in the document's `children`.
+    let start: Int
+    let pairs: Int
+
+    private var document: YAMLDocument { cursor.document }
+
+    /// The fields as written, in order.
+    var entries: [Entry] {
+        (0..<pairs).map { pair in
+            let key = document.children[start + 2 * pair]
+            return Entry(name: document.strings[Int(document.nodes[Int(key)].start)], key: key,
+                         value: document.children[start + 2 * pair + 1])
+        }
+    }
 
     func key(of entry: Entry) -> NodeCursor {
-        cursor.child(entry.keyNode, cursor.path.child(entry.name))
+        cursor.child(entry.key, cursor.path.child(entry.name))
     }
 
     func value(of entry: Entry) -> NodeCursor {
-        cursor.child(entry.valueNode, cursor.path.child(entry.name))
+        cursor.child(entry.value, cursor.path.child(entry.name))
+    }
+
+    /// The value of the field `name`, or nil when it is absent.
+    private func valueIndex(_ name: String) -> Int32? {
+        let children = document.children
+        let nodes = document.nodes
+        let strings = document.strings
+        for pair in 0..<pairs where strings[Int(nodes[Int(children[start + 2 * pair])].start)] == name {
+            return children[start + 2 * pair + 1]
+        }
+        return nil
     }
 
     /// The field's value, or nil when it is absent or null.
     func field(_ name: String) -> NodeCursor? {
-        guard let index = names.firstIndex(of: name) else { return nil }
-        let value = cursor.child(entries[index].valueNode, cursor.path.child(name))
+        guard let index = valueIndex(name) else { return nil }
+        let value = cursor.child(index, cursor.path.child(name))
         return value.isNull ? nil : value
     }
 
@@ -199,8 +238,7 @@ struct MappingCursor {
     /// Where to report a problem with a field: its value when written (even as null),
     /// otherwise this mapping, under the field's path.
     func location(of name: String) -> NodeCursor {
-        let value = names.firstIndex(of: name).map { entries[$0].valueNode } ?? cursor.node
-        return cursor.child(value, cursor.path.child(name))
+        cursor.child(valueIndex(name) ?? cursor.index, cursor.path.child(name))
     }
 
     /// For kinds read strictly: a misspelt field must not be silently ignored (a policy with a
@@ -225,7 +263,7 @@ struct MappingCursor {
         guard let node = field(name) else { return [] }
         var result: [(key: String, value: String, cursor: NodeCursor)] = []
         for entry in try node.mapping().entries {
-            let value = node.child(entry.valueNode, node.path.key(entry.name))
+            let value = node.child(entry.value, node.path.key(entry.name))
             // As in Kubernetes, `key:` with no value is the empty string.
             result.append((entry.name, value.isNull ? "" : try value.string(), value))
         }

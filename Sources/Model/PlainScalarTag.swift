@@ -4,16 +4,10 @@ import Yams
 /// regular expressions on every key and value of every manifest (most of decoding
 /// 10,000 files went there).
 ///
-/// Manifests are parsed with a resolver whose one rule marks every plain scalar with
-/// `marker`; a marked scalar's tag is then found here. Only text that starts like a
-/// number, a timestamp, `~`, `<<` or `=` can match a rule other than bool and null,
-/// so that text goes through the default resolver itself; any other text is a bool
-/// or null literal, or a string. Explicit tags (`!!str 80`) never carry the marker.
+/// Only text that starts like a number, a timestamp, `~`, `<<` or `=` can match a rule
+/// other than bool and null, so that text goes through the default resolver itself; any
+/// other text is a bool or null literal, or a string.
 enum PlainScalarTag {
-    static let marker = Tag.Name("tag:sluice.dev,2026:plain")
-
-    static let resolver: Resolver = (try? Resolver.basic.appending(marker, "^")) ?? .default
-
     /// The default resolver's bool and null literals.
     private static let words: [String: Tag.Name] = {
         var words: [String: Tag.Name] = ["null": .null, "Null": .null, "NULL": .null]
@@ -72,22 +66,5 @@ enum PlainScalarTag {
         private static let dottedTag = Resolver.default.resolveTag(of: Node("10.96.0.1"))
 
         var tag: Tag.Name { self == .decimal ? Self.decimalTag : Self.dottedTag }
-    }
-
-    /// The tag `node` has under the default resolver. `untagged`: the file was parsed with no
-    /// rule at all (`hasNoTags`), so a plain scalar is known to carry no tag of its own.
-    static func of(_ node: Node, untagged: Bool = false) -> String {
-        guard case .scalar(let scalar) = node else { return node.tag.rawValue }
-        if untagged ? scalar.style == .plain : node.tag.rawValue == marker.rawValue {
-            return resolve(scalar.string).rawValue
-        }
-        return node.tag.rawValue
-    }
-
-    /// True when `contents` cannot hold an explicit tag: every tag starts with `!`. Such a
-    /// file is parsed without the marker rule, which Yams matched as a regular expression
-    /// against every plain scalar (a sixth of decoding).
-    static func hasNoTags(_ contents: String) -> Bool {
-        !contents.utf8.contains(UInt8(ascii: "!"))
     }
 }

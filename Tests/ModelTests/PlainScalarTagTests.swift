@@ -43,30 +43,26 @@ struct PlainScalarTagTests {
         }
     }
 
-    /// A file without `!` is parsed without the marker rule; it must decode exactly as with it
-    /// (a `!` in a trailing comment forces the marker).
-    @Test(arguments: [
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: \"true\"}\nspec: {hostNetwork: yes, nodeName: n1}\n",
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {hostNetwork: tRuE}\n",
-        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  clusterIP: 10.96.0.1\n  ports: [{port: 80, targetPort: \"80\"}]\n",
-        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  clusterIP: 10.96.0.1\n  ports: [{port: \"80\"}]\n",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations: {a: |\n      80\n    }\nspec: {clusterIP: ~, ports: [{port: 0x50}]}\n",
-        "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns, labels: {n: 012, f: 1.5, d: 2026-11-25, e: \"\"}}\n",
-        "---\n~\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: null}\n",
-        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n  annotations:\n    a: |\n      80\n    b: >\n      true\n",
-    ])
-    func aFileWithoutTagsDecodesAsWithTheMarker(yaml: String) {
-        #expect(PlainScalarTag.hasNoTags(yaml))
-        let marked = yaml + "# !\n"
-        #expect(!PlainScalarTag.hasNoTags(marked))
-        switch (Result { () throws(ManifestError) in try ManifestDecoder.decode(contents: yaml, file: "f.yaml") },
-                Result { () throws(ManifestError) in try ManifestDecoder.decode(contents: marked, file: "f.yaml") }) {
-        case (.success(let plain), .success(let withMarker)):
-            #expect(plain == withMarker)
-        case (.failure(let plain), .failure(let withMarker)):
-            #expect(plain.description == withMarker.description)
-        case (let plain, let withMarker):
-            Issue.record("one decoded, the other did not: \(plain) / \(withMarker)")
+    /// Explicit tags win over the text: `! 80` and `!!str 80` are strings, `!!int 8080` and
+    /// `!!bool yes` what they say.
+    @Test func explicitTagsDecideAPlainScalarsType() throws {
+        let yaml = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web, namespace: ! 80}
+            spec:
+              nodeName: !!str 80
+              hostNetwork: !!bool Yes
+              containers: [{name: c, ports: [{containerPort: !!int 8080}]}]
+            """
+        let pod = try #require(try ManifestDecoder.decode(contents: yaml, file: "pod.yaml").first?.pod)
+        #expect(pod.namespace == "80")
+        #expect(pod.spec.nodeName == "80")
+        #expect(pod.spec.hostNetwork)
+        #expect(pod.spec.containers.first?.ports.first?.containerPort == 8080)
+        #expect(throws: ManifestError.self) {
+            try ManifestDecoder.decode(contents: yaml.replacingOccurrences(of: "!!int 8080", with: "!!int \"8080\""),
+                                       file: "pod.yaml")
         }
     }
 }
