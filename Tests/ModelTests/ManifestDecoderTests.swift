@@ -383,6 +383,44 @@ struct ManifestDecoderTests {
         #expect(error?.message == "duplicate mapping key \"kind\"")
     }
 
+    /// A repeated key is refused wherever it is, also in fields Sluice ignores, and named
+    /// with the path of its mapping.
+    @Test func aRepeatedKeyInAnIgnoredFieldIsAnErrorWithItsPath() {
+        let error = decodingError("""
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: a}
+            status:
+              conditions:
+                - {type: A, status: "True", type: B}
+            """)
+        #expect(error?.line == 6)
+        #expect(error?.fieldPath == "status.conditions[0]")
+        #expect(error?.message == "duplicate mapping key \"type\"")
+    }
+
+    @Test func anAliasBeforeItsAnchorOrInsideItIsAnError() {
+        let early = decodingError("apiVersion: v1\nkind: Namespace\nmetadata: {name: *n}\nx: &n a\n")
+        #expect(early?.line == 3)
+        #expect(early?.message == "YAML syntax error: found undefined alias")
+        let inside = decodingError("apiVersion: v1\nkind: Namespace\nmetadata: &m {name: a, labels: *m}\n")
+        #expect(inside?.line == 3)
+        #expect(inside?.message == "YAML syntax error: found undefined alias")
+    }
+
+    /// Nesting far deeper than any manifest is read (the reader has no recursion to run out
+    /// of) up to libyaml's limit of 1000 levels, past which it is an error, not a crash.
+    @Test func deeplyNestedYAMLIsReadUpToLibyamlsLimit() throws {
+        func nested(_ depth: Int) -> String {
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: deep}\nstatus: "
+                + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
+        }
+        #expect(try decode(nested(900)).first?.namespace?.name == "deep")
+        let error = decodingError(nested(5000))
+        #expect(error?.line == 4)
+        #expect(error?.message.contains("nesting level") == true)
+    }
+
     @Test func deletionTimestampIsReadQuotedOrPlainAndMustBeRFC3339() throws {
         func pod(_ timestamp: String) -> String {
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  deletionTimestamp: \(timestamp)\n"
