@@ -4,11 +4,11 @@ import CYaml
 /// inside Yams), as `YAMLDocument`s. Like Yams' composer: an anchor names its node once the
 /// node is complete (so an alias inside its own anchor is undefined), and keys repeated in a
 /// mapping are an error; unlike it, keys are compared as the strings they are, as Kubernetes
-/// does (`port` and `"port"` are the same key).
+/// does (`port` and `"port"` are the same key), and an anchor holds within its document only,
+/// as YAML says (kubectl, too, reads each document on its own).
 final class YAMLReader {
     private let parser: UnsafeMutablePointer<yaml_parser_t>
     private let input: UnsafeMutableBufferPointer<UInt8>
-    private var anchors: [String: Int32] = [:]
     private var finished = false
 
     init(_ contents: String) {
@@ -51,12 +51,6 @@ final class YAMLReader {
         guard yaml_parser_parse(parser, &event) == 1 else { throw YAMLError(parser: parser.pointee) }
     }
 
-    fileprivate func anchor(_ name: String) -> Int32? { anchors[name] }
-
-    fileprivate func name(_ node: Int32, anchor: String?) {
-        guard let anchor else { return }
-        anchors[anchor] = node
-    }
 }
 
 /// Builds one document from its events, with an explicit stack (no recursion, however deep).
@@ -67,6 +61,7 @@ private struct Builder {
     /// Children of the collections still open, each collection's after its `first`.
     var pending: [Int32] = []
     var open: [(node: Int32, first: Int, anchor: String?)] = []
+    var anchors: [String: Int32] = [:]
     var root: Int32 = -1
 
     mutating func document(from reader: YAMLReader) throws(YAMLError) -> YAMLDocument {
@@ -83,10 +78,10 @@ private struct Builder {
                 strings.append(String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self))
                 let node = add(YAMLNode(kind: .scalar, plain: scalar.style == YAML_PLAIN_SCALAR_STYLE, tag: tag,
                                         line: line, column: column, start: Int32(strings.count - 1), count: 0))
-                reader.name(node, anchor: scalar.anchor.map { String(cString: $0) })
+                if let anchor = scalar.anchor { anchors[String(cString: anchor)] = node }
             case YAML_ALIAS_EVENT:
                 let name = String(cString: event.data.alias.anchor)
-                guard let node = reader.anchor(name) else {
+                guard let node = anchors[name] else {
                     throw YAMLError(kind: .undefinedAlias, problem: "found undefined alias", line: Int(line), column: Int(column))
                 }
                 attach(node)
@@ -100,7 +95,7 @@ private struct Builder {
                       anchor: start.anchor)
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 let (node, anchor) = try end()
-                reader.name(node, anchor: anchor)
+                if let anchor { anchors[anchor] = node }
             case YAML_DOCUMENT_END_EVENT:
                 return YAMLDocument(nodes: nodes, children: children, strings: strings, root: root)
             default:

@@ -406,6 +406,11 @@ struct ManifestDecoderTests {
         let inside = decodingError("apiVersion: v1\nkind: Namespace\nmetadata: &m {name: a, labels: *m}\n")
         #expect(inside?.line == 3)
         #expect(inside?.message == "YAML syntax error: found undefined alias")
+        // An anchor holds within its document only.
+        let across = decodingError("apiVersion: v1\nkind: Namespace\nmetadata: &m {name: a}\n---\n"
+            + "apiVersion: v1\nkind: Namespace\nmetadata: *m\n")
+        #expect(across?.line == 7)
+        #expect(across?.message == "YAML syntax error: found undefined alias")
     }
 
     /// Nesting far deeper than any manifest is read (the reader has no recursion to run out
