@@ -15,6 +15,18 @@
 #include "nodeport.h"
 #include "nodeport_layout.h"
 
+/* A later fragment follows its datagram's translation, made at its first fragment. */
+static __always_inline int __sluice_follow_first_fragment(struct __sk_buff *skb, struct sluice_np_packet *pkt)
+{
+	struct sluice_nat_value *flow;
+
+	pkt->tuple.direction = SLUICE_NAT_FORWARD;
+	flow = bpf_map_lookup_elem(&sluice_nat_v1, &pkt->tuple);
+	if (!flow)
+		return TC_ACT_OK;
+	return sluice_np_rewrite(skb, pkt, 0, flow->addr, flow->port) ? TC_ACT_SHOT : TC_ACT_OK;
+}
+
 SEC("tc")
 int sluice_from_network(struct __sk_buff *skb)
 {
@@ -22,13 +34,16 @@ int sluice_from_network(struct __sk_buff *skb)
 	struct sluice_np_packet pkt;
 	int action;
 
-	if (!sluice_np_parse(skb, &pkt))
+	if (!sluice_np_parse(skb, &pkt) || !sluice_np_fragment_ports(&pkt, SLUICE_NAT_FORWARD))
 		return TC_ACT_OK;
+	if (pkt.fragment == SLUICE_NP_LATER_FRAGMENT)
+		return __sluice_follow_first_fragment(skb, &pkt);
 	action = sluice_np_pick(skb, &pkt, &backend);
 	if (action != TC_ACT_OK || !backend.family)
 		return action;
 	if (sluice_np_rewrite(skb, &pkt, 0, backend.addr, backend.port))
 		return TC_ACT_SHOT;
+	sluice_np_fragment_remember(&pkt, SLUICE_NAT_FORWARD);
 	return TC_ACT_OK;
 }
 
@@ -38,7 +53,7 @@ int sluice_to_network(struct __sk_buff *skb)
 	struct sluice_nat_value *frontend;
 	struct sluice_np_packet pkt;
 
-	if (!sluice_np_parse(skb, &pkt))
+	if (!sluice_np_parse(skb, &pkt) || !sluice_np_fragment_ports(&pkt, SLUICE_NAT_REVERSE))
 		return TC_ACT_OK;
 	pkt.tuple.direction = SLUICE_NAT_REVERSE;
 	frontend = bpf_map_lookup_elem(&sluice_nat_v1, &pkt.tuple);
@@ -47,6 +62,7 @@ int sluice_to_network(struct __sk_buff *skb)
 	frontend->last_seen_ns = bpf_ktime_get_ns();
 	if (sluice_np_rewrite(skb, &pkt, 1, frontend->addr, frontend->port))
 		return TC_ACT_SHOT;
+	sluice_np_fragment_remember(&pkt, SLUICE_NAT_REVERSE);
 	return TC_ACT_OK;
 }
 

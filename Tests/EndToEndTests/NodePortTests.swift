@@ -71,6 +71,19 @@ struct NodePortTests {
         }
     }
 
+    /// A datagram larger than the link's MTU crosses as fragments: the ones after the first
+    /// carry no ports, and follow the first one's translation, to the backend and back.
+    @Test func aUDPDatagramInFragmentsReachesTheBackendAndComesBack() throws {
+        try withNodePort { topology, _, external in
+            let payload = String(repeating: "n", count: 4000)
+            for node in [topology.nodeIPv4, topology.nodeIPv6] {
+                let udp = try external.namespace.udp(to: node, port: Self.dnsNodePort, payload: payload)
+                let whole = udp.answer == "b0 " + payload
+                #expect(whole, "UDP to \(node): \(udp.answer.map { "\($0.utf8.count) bytes back" } ?? "no answer")")
+            }
+        }
+    }
+
     /// As kube-proxy serves it, a node port is served on the node's own addresses only: a
     /// packet routed through the node to a pod's address on that port reaches the pod as it
     /// was sent, and the pod, listening on its target port only, refuses it.

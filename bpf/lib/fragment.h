@@ -9,16 +9,61 @@
 #include "maps.h"
 #include "parse.h"
 
+/* The key of a datagram's fragments as one check sees them (an endpoint's direction, or tc_node's). */
+static __always_inline void sluice_fragment_key_of(const __u8 *saddr, const __u8 *daddr, __u32 id, __u8 protocol,
+						   __u8 family, __u32 endpoint_id, __u8 dir,
+						   struct sluice_fragment_key *key)
+{
+	__builtin_memcpy(key->saddr, saddr, sizeof(key->saddr));
+	__builtin_memcpy(key->daddr, daddr, sizeof(key->daddr));
+	key->id = id;
+	key->endpoint_id = endpoint_id;
+	key->protocol = protocol;
+	key->family = family;
+	key->direction = dir;
+}
+
+/* Keeps a first fragment's ports for the fragments after it. */
+static __always_inline void sluice_fragment_store(const struct sluice_fragment_key *key, __be16 sport, __be16 dport)
+{
+	struct sluice_fragment_ports first = {};
+
+	first.first_ns = bpf_ktime_get_ns();
+	first.sport = sport;
+	first.dport = dport;
+	bpf_map_update_elem(&sluice_frg_v1, key, &first, BPF_ANY);
+}
+
+/*
+ * The ports of a later fragment's datagram, when its first fragment was kept
+ * within the reassembly timeout: true with *sport and *dport set. The last
+ * fragment (`last`) takes the entry with it, as does a stale one.
+ */
+static __always_inline int sluice_fragment_take(const struct sluice_fragment_key *key, int last,
+						__be16 *sport, __be16 *dport)
+{
+	const struct sluice_fragment_ports *first = bpf_map_lookup_elem(&sluice_frg_v1, key);
+	__u64 timeout;
+	int fresh;
+
+	if (!first)
+		return 0;
+	timeout = key->family == SLUICE_FAMILY_IPV4 ? SLUICE_FRAGMENT_TIMEOUT_IPV4_NS : SLUICE_FRAGMENT_TIMEOUT_IPV6_NS;
+	fresh = bpf_ktime_get_ns() - first->first_ns <= timeout;
+	if (fresh) {
+		*sport = first->sport;
+		*dport = first->dport;
+	}
+	if (last || !fresh)
+		bpf_map_delete_elem(&sluice_frg_v1, key);
+	return fresh;
+}
+
 static __always_inline void __sluice_fragment_key(const struct sluice_flow *flow, __u32 endpoint_id, __u8 dir,
 						  struct sluice_fragment_key *key)
 {
-	__builtin_memcpy(key->saddr, flow->saddr, sizeof(key->saddr));
-	__builtin_memcpy(key->daddr, flow->daddr, sizeof(key->daddr));
-	key->id = flow->fragment_id;
-	key->endpoint_id = endpoint_id;
-	key->protocol = flow->fragment_protocol;
-	key->family = flow->family;
-	key->direction = dir;
+	sluice_fragment_key_of(flow->saddr, flow->daddr, flow->fragment_id, flow->fragment_protocol, flow->family,
+			       endpoint_id, dir, key);
 }
 
 /*
@@ -31,44 +76,28 @@ static __always_inline void __sluice_fragment_key(const struct sluice_flow *flow
 static __always_inline void sluice_fragment_remember(const struct sluice_flow *flow, __u32 endpoint_id, __u8 dir)
 {
 	struct sluice_fragment_key key = {};
-	struct sluice_fragment_ports first = {};
 
 	if (flow->is_fragment || !flow->more_fragments || flow->protocol == IPPROTO_TCP || flow->is_icmp_error ||
 	    flow->fragment_protocol != flow->protocol)
 		return;
 	__sluice_fragment_key(flow, endpoint_id, dir, &key);
-	first.first_ns = bpf_ktime_get_ns();
-	first.sport = flow->sport;
-	first.dport = flow->dport;
-	bpf_map_update_elem(&sluice_frg_v1, &key, &first, BPF_ANY);
+	sluice_fragment_store(&key, flow->sport, flow->dport);
 }
 
 /*
  * Gives a later fragment the ports of its datagram's first fragment, when
  * this check forwarded that one within the reassembly timeout, so it meets
- * the same flow and verdict. Otherwise it stays portless. The last fragment
- * takes the entry with it.
+ * the same flow and verdict. Otherwise it stays portless.
  */
 static __always_inline void sluice_fragment_ports(struct sluice_flow *flow, __u32 endpoint_id, __u8 dir)
 {
 	struct sluice_fragment_key key = {};
-	const struct sluice_fragment_ports *first;
-	__u64 timeout;
 
 	if (!flow->is_fragment)
 		return;
 	__sluice_fragment_key(flow, endpoint_id, dir, &key);
-	first = bpf_map_lookup_elem(&sluice_frg_v1, &key);
-	if (!first)
-		return;
-	timeout = flow->family == SLUICE_FAMILY_IPV4 ? SLUICE_FRAGMENT_TIMEOUT_IPV4_NS : SLUICE_FRAGMENT_TIMEOUT_IPV6_NS;
-	if (bpf_ktime_get_ns() - first->first_ns <= timeout) {
-		flow->sport = first->sport;
-		flow->dport = first->dport;
+	if (sluice_fragment_take(&key, !flow->more_fragments, &flow->sport, &flow->dport))
 		flow->is_fragment = 0;
-	}
-	if (!flow->more_fragments || flow->is_fragment)
-		bpf_map_delete_elem(&sluice_frg_v1, &key);
 }
 
 #endif /* SLUICE_FRAGMENT_H */

@@ -15,6 +15,7 @@
 
 #include <sluice/abi.h>
 #include "address_family.h"
+#include "fragment.h"
 #include "maps.h"
 #include "service.h"
 
@@ -37,17 +38,23 @@ struct {
 } sluice_npi_v1 SEC(".maps");
 __SLUICE_SAME_NAME(sluice_npi_v1, SLUICE_MAP_NODEPORT_INTERFACES);
 
-/* IPv4 "more fragments" flag and offset bits of frag_off (host order). */
-#define SLUICE_NP_IPV4_MF     0x2000
-#define SLUICE_NP_IPV4_OFFSET 0x1fff
+/* Which part of a datagram a packet is. */
+enum sluice_np_fragment {
+	SLUICE_NP_WHOLE = 0,
+	SLUICE_NP_FIRST_FRAGMENT = 1, /* carries the UDP header */
+	SLUICE_NP_LATER_FRAGMENT = 2, /* addresses only: ports from the first (sluice_frg_v1) */
+};
 
 /* Where a TCP or UDP packet's fields are, and its tuple as a NAT key. */
 struct sluice_np_packet {
-	struct sluice_nat_key tuple; /* direction left 0 */
+	struct sluice_nat_key tuple; /* direction left 0; a later fragment's ports are its first's */
 	__u32 l4_off;
 	__u32 csum_off;              /* the TCP or UDP checksum */
 	__u64 csum_flags;            /* UDP: a zero IPv4 checksum stays zero */
 	__u8 tcp_syn;                /* a SYN without ACK: a connection starts */
+	__u8 fragment;               /* enum sluice_np_fragment */
+	__u8 last_fragment;          /* with `fragment`: no more follow */
+	__u32 fragment_id;           /* with `fragment`: the IP identification */
 };
 
 #define SLUICE_NP_TCP_FLAGS_OFF 13
@@ -70,10 +77,72 @@ static __always_inline int __sluice_np_l4(struct sluice_np_packet *pkt, __u8 pro
 	return 0;
 }
 
+/* A UDP datagram's fragment: which one, and its identification. False for a fragment of anything else. */
+static __always_inline int __sluice_np_fragment(struct sluice_np_packet *pkt, __u8 protocol, int later, int last,
+						__u32 id)
+{
+	if (protocol != IPPROTO_UDP)
+		return 0;
+	pkt->fragment = later ? SLUICE_NP_LATER_FRAGMENT : SLUICE_NP_FIRST_FRAGMENT;
+	pkt->last_fragment = last;
+	pkt->fragment_id = id;
+	return 1;
+}
+
+static __always_inline int __sluice_np_parse_ipv4(struct __sk_buff *skb, struct sluice_np_packet *pkt)
+{
+	struct iphdr ip;
+	__u16 frag_off;
+
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)) || ip.ihl < 5)
+		return 0;
+	frag_off = bpf_ntohs(ip.frag_off);
+	if ((frag_off & (SLUICE_IPV4_MORE_FRAGMENTS | SLUICE_IPV4_FRAG_OFFSET)) &&
+	    !__sluice_np_fragment(pkt, ip.protocol, frag_off & SLUICE_IPV4_FRAG_OFFSET,
+				  !(frag_off & SLUICE_IPV4_MORE_FRAGMENTS), bpf_ntohs(ip.id)))
+		return 0;
+	if (!__sluice_np_l4(pkt, ip.protocol, ETH_HLEN + ip.ihl * 4))
+		return 0;
+	__builtin_memcpy(pkt->tuple.saddr, &ip.saddr, 4);
+	__builtin_memcpy(pkt->tuple.daddr, &ip.daddr, 4);
+	pkt->tuple.family = SLUICE_FAMILY_IPV4;
+	return 1;
+}
+
+/* A fragment header right after the fixed header is read; other extension headers are not. */
+static __always_inline int __sluice_np_parse_ipv6(struct __sk_buff *skb, struct sluice_np_packet *pkt)
+{
+	__u32 l4_off = ETH_HLEN + sizeof(struct ipv6hdr);
+	struct __sluice_ipv6_frag frag;
+	struct ipv6hdr ip6;
+	__u8 nexthdr;
+
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip6, sizeof(ip6)))
+		return 0;
+	nexthdr = ip6.nexthdr;
+	if (nexthdr == IPPROTO_FRAGMENT) {
+		if (bpf_skb_load_bytes(skb, l4_off, &frag, sizeof(frag)) ||
+		    !__sluice_np_fragment(pkt, frag.nexthdr, frag.frag_off & bpf_htons(SLUICE_IPV6_FRAG_OFFSET),
+					  !(frag.frag_off & bpf_htons(SLUICE_IPV6_MORE_FRAGMENTS)),
+					  bpf_ntohl(frag.identification)))
+			return 0;
+		nexthdr = frag.nexthdr;
+		l4_off += sizeof(frag);
+	}
+	if (!__sluice_np_l4(pkt, nexthdr, l4_off))
+		return 0;
+	__builtin_memcpy(pkt->tuple.saddr, &ip6.saddr, 16);
+	__builtin_memcpy(pkt->tuple.daddr, &ip6.daddr, 16);
+	pkt->tuple.family = SLUICE_FAMILY_IPV6;
+	return 1;
+}
+
 /*
- * Reads an Ethernet frame's TCP or UDP tuple. False for anything else,
- * including IPv4 fragments and IPv6 packets with extension headers: those
- * pass untranslated (documented limit).
+ * Reads an Ethernet frame's TCP or UDP tuple, or a UDP fragment's (a later
+ * fragment's without ports: sluice_np_fragment_ports gives them). False for
+ * anything else, including fragments of other protocols and IPv6 packets
+ * with extension headers other than one fragment header: those pass
+ * untranslated (documented limit).
  */
 static __always_inline int sluice_np_parse(struct __sk_buff *skb, struct sluice_np_packet *pkt)
 {
@@ -81,30 +150,16 @@ static __always_inline int sluice_np_parse(struct __sk_buff *skb, struct sluice_
 
 	__builtin_memset(pkt, 0, sizeof(*pkt));
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		struct iphdr ip;
-
-		if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)) || ip.ihl < 5)
+		if (!__sluice_np_parse_ipv4(skb, pkt))
 			return 0;
-		if (bpf_ntohs(ip.frag_off) & (SLUICE_NP_IPV4_MF | SLUICE_NP_IPV4_OFFSET))
-			return 0;
-		if (!__sluice_np_l4(pkt, ip.protocol, ETH_HLEN + ip.ihl * 4))
-			return 0;
-		__builtin_memcpy(pkt->tuple.saddr, &ip.saddr, 4);
-		__builtin_memcpy(pkt->tuple.daddr, &ip.daddr, 4);
-		pkt->tuple.family = SLUICE_FAMILY_IPV4;
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr ip6;
-
-		if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip6, sizeof(ip6)))
+		if (!__sluice_np_parse_ipv6(skb, pkt))
 			return 0;
-		if (!__sluice_np_l4(pkt, ip6.nexthdr, ETH_HLEN + sizeof(ip6)))
-			return 0;
-		__builtin_memcpy(pkt->tuple.saddr, &ip6.saddr, 16);
-		__builtin_memcpy(pkt->tuple.daddr, &ip6.daddr, 16);
-		pkt->tuple.family = SLUICE_FAMILY_IPV6;
 	} else {
 		return 0;
 	}
+	if (pkt->fragment == SLUICE_NP_LATER_FRAGMENT)
+		return 1;
 	if (bpf_skb_load_bytes(skb, pkt->l4_off, ports, sizeof(ports)))
 		return 0;
 	pkt->tuple.sport = ports[0];
@@ -122,7 +177,8 @@ static __always_inline int sluice_np_parse(struct __sk_buff *skb, struct sluice_
 /*
  * Rewrites the source (`source` true) or destination address and port,
  * fixing the IPv4 header checksum and the TCP/UDP checksum (whose
- * pseudo-header covers the addresses). Zero on success.
+ * pseudo-header covers the addresses). A later fragment has no transport
+ * header: its address alone changes. Zero on success.
  */
 static __always_inline int sluice_np_rewrite(struct __sk_buff *skb, const struct sluice_np_packet *pkt,
 					     int source, const __u8 *addr, __be16 port)
@@ -130,6 +186,7 @@ static __always_inline int sluice_np_rewrite(struct __sk_buff *skb, const struct
 	const __u8 *old_addr = source ? pkt->tuple.saddr : pkt->tuple.daddr;
 	__be16 old_port = source ? pkt->tuple.sport : pkt->tuple.dport;
 	__u32 port_off = pkt->l4_off + (source ? 0 : sizeof(__be16));
+	int transport = pkt->fragment != SLUICE_NP_LATER_FRAGMENT;
 	__u32 addr_off;
 
 	if (pkt->tuple.family == SLUICE_FAMILY_IPV4) {
@@ -139,8 +196,8 @@ static __always_inline int sluice_np_rewrite(struct __sk_buff *skb, const struct
 		__builtin_memcpy(&to, addr, 4);
 		addr_off = ETH_HLEN + (source ? __builtin_offsetof(struct iphdr, saddr)
 					      : __builtin_offsetof(struct iphdr, daddr));
-		if (bpf_l4_csum_replace(skb, pkt->csum_off, from, to,
-					pkt->csum_flags | BPF_F_PSEUDO_HDR | sizeof(to)))
+		if (transport && bpf_l4_csum_replace(skb, pkt->csum_off, from, to,
+						     pkt->csum_flags | BPF_F_PSEUDO_HDR | sizeof(to)))
 			return -1;
 		if (bpf_l3_csum_replace(skb, ETH_HLEN + __builtin_offsetof(struct iphdr, check), from, to, sizeof(to)))
 			return -1;
@@ -154,17 +211,57 @@ static __always_inline int sluice_np_rewrite(struct __sk_buff *skb, const struct
 		__builtin_memcpy(to, addr, 16);
 		addr_off = ETH_HLEN + (source ? __builtin_offsetof(struct ipv6hdr, saddr)
 					      : __builtin_offsetof(struct ipv6hdr, daddr));
-		diff = bpf_csum_diff((__be32 *)from, sizeof(from), (__be32 *)to, sizeof(to), 0);
-		if (diff < 0)
-			return -1;
-		if (bpf_l4_csum_replace(skb, pkt->csum_off, 0, diff, pkt->csum_flags | BPF_F_PSEUDO_HDR))
-			return -1;
+		if (transport) {
+			diff = bpf_csum_diff((__be32 *)from, sizeof(from), (__be32 *)to, sizeof(to), 0);
+			if (diff < 0)
+				return -1;
+			if (bpf_l4_csum_replace(skb, pkt->csum_off, 0, diff, pkt->csum_flags | BPF_F_PSEUDO_HDR))
+				return -1;
+		}
 		if (bpf_skb_store_bytes(skb, addr_off, to, sizeof(to), 0))
 			return -1;
 	}
+	if (!transport)
+		return 0;
 	if (bpf_l4_csum_replace(skb, pkt->csum_off, old_port, port, pkt->csum_flags | sizeof(port)))
 		return -1;
 	return bpf_skb_store_bytes(skb, port_off, &port, sizeof(port), 0) ? -1 : 0;
+}
+
+/*
+ * Fragments: the first one is translated like a whole datagram (the UDP
+ * checksum it carries covers the whole datagram and changes by the same
+ * difference); the ones after it carry no ports, so they take the first
+ * one's (sluice_frg_v1, no endpoint, the NAT direction) and follow its
+ * translation: the NAT entry it made or used, never a new pick.
+ */
+static __always_inline void __sluice_np_fragment_key(const struct sluice_np_packet *pkt, __u8 dir,
+						     struct sluice_fragment_key *key)
+{
+	sluice_fragment_key_of(pkt->tuple.saddr, pkt->tuple.daddr, pkt->fragment_id, pkt->tuple.protocol,
+			       pkt->tuple.family, 0, dir, key);
+}
+
+/* After a first fragment was translated: the fragments after it follow it. */
+static __always_inline void sluice_np_fragment_remember(const struct sluice_np_packet *pkt, __u8 dir)
+{
+	struct sluice_fragment_key key = {};
+
+	if (pkt->fragment != SLUICE_NP_FIRST_FRAGMENT || pkt->last_fragment)
+		return;
+	__sluice_np_fragment_key(pkt, dir, &key);
+	sluice_fragment_store(&key, pkt->tuple.sport, pkt->tuple.dport);
+}
+
+/* Gives a later fragment its first's ports; false when that one was not translated here. */
+static __always_inline int sluice_np_fragment_ports(struct sluice_np_packet *pkt, __u8 dir)
+{
+	struct sluice_fragment_key key = {};
+
+	if (pkt->fragment != SLUICE_NP_LATER_FRAGMENT)
+		return 1;
+	__sluice_np_fragment_key(pkt, dir, &key);
+	return sluice_fragment_take(&key, pkt->last_fragment, &pkt->tuple.sport, &pkt->tuple.dport);
 }
 
 /* A hash of the whole 5-tuple, so flows of one client spread over the table. */
