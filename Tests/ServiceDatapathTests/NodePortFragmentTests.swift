@@ -21,13 +21,24 @@ struct NodePortFragmentTests {
         Case(client: "fd00:77::9", node: "fd00:77:1::1", frontend: "::", backend: "fd00:77:2::5"),
     ]
 
+    /// tc_node with a UDP node port 30053 onto `c.backend`:53, and a 600-byte datagram to it.
+    private func nodePort(_ c: Case) throws -> (LoadedNodePort, NodePortPacket) {
+        let lb = try LoadedNodePort()
+        do {
+            try lb.addService(id: 3, frontend: c.frontend, port: 30053, proto: IPPROTO_UDP, backends: [(7, c.backend, 53)])
+            var request = try NodePortPacket(from: c.client, 40001, to: c.node, 30053, proto: IPPROTO_UDP)
+            request.payload = (0..<600).map { UInt8($0 & 0xff) }
+            return (lb, request)
+        } catch {
+            lb.teardown()
+            throw error
+        }
+    }
+
     @Test(arguments: cases)
     func laterFragmentsFollowTheirFirstFragmentsTranslationBothWays(_ c: Case) throws {
-        let lb = try LoadedNodePort()
+        let (lb, request) = try nodePort(c)
         defer { lb.teardown() }
-        try lb.addService(id: 3, frontend: c.frontend, port: 30053, proto: IPPROTO_UDP, backends: [(7, c.backend, 53)])
-        var request = try NodePortPacket(from: c.client, 40001, to: c.node, 30053, proto: IPPROTO_UDP)
-        request.payload = (0..<600).map { UInt8($0 & 0xff) }
 
         let inbound = try Fragmented(request, id: 0x4242).frames.map { frame in
             let result = try lb.fromNetwork.testRun(frame)
@@ -58,11 +69,8 @@ struct NodePortFragmentTests {
 
     @Test(arguments: cases)
     func aLaterFragmentWhoseFirstWasNotTranslatedHerePassesAsItIs(_ c: Case) throws {
-        let lb = try LoadedNodePort()
+        let (lb, request) = try nodePort(c)
         defer { lb.teardown() }
-        try lb.addService(id: 3, frontend: c.frontend, port: 30053, proto: IPPROTO_UDP, backends: [(7, c.backend, 53)])
-        var request = try NodePortPacket(from: c.client, 40001, to: c.node, 30053, proto: IPPROTO_UDP)
-        request.payload = [UInt8](repeating: 7, count: 600)
         let later = Fragmented(request, id: 0x6060).frames[1]
         let result = try lb.fromNetwork.testRun(later)
         #expect(result.retval == NodePortTranslationTests.ok)

@@ -77,6 +77,18 @@ static __always_inline int __sluice_np_l4(struct sluice_np_packet *pkt, __u8 pro
 	return 0;
 }
 
+/* The tuple's protocol and addresses (`size` bytes each), and where the transport header is. */
+static __always_inline int __sluice_np_tuple(struct sluice_np_packet *pkt, __u8 protocol, __u32 l4_off,
+					     const void *saddr, const void *daddr, __u32 size, __u8 family)
+{
+	if (!__sluice_np_l4(pkt, protocol, l4_off))
+		return 0;
+	__builtin_memcpy(pkt->tuple.saddr, saddr, size);
+	__builtin_memcpy(pkt->tuple.daddr, daddr, size);
+	pkt->tuple.family = family;
+	return 1;
+}
+
 /* A UDP datagram's fragment: which one, and its identification. False for a fragment of anything else. */
 static __always_inline int __sluice_np_fragment(struct sluice_np_packet *pkt, __u8 protocol, int later, int last,
 						__u32 id)
@@ -101,12 +113,7 @@ static __always_inline int __sluice_np_parse_ipv4(struct __sk_buff *skb, struct 
 	    !__sluice_np_fragment(pkt, ip.protocol, frag_off & SLUICE_IPV4_FRAG_OFFSET,
 				  !(frag_off & SLUICE_IPV4_MORE_FRAGMENTS), bpf_ntohs(ip.id)))
 		return 0;
-	if (!__sluice_np_l4(pkt, ip.protocol, ETH_HLEN + ip.ihl * 4))
-		return 0;
-	__builtin_memcpy(pkt->tuple.saddr, &ip.saddr, 4);
-	__builtin_memcpy(pkt->tuple.daddr, &ip.daddr, 4);
-	pkt->tuple.family = SLUICE_FAMILY_IPV4;
-	return 1;
+	return __sluice_np_tuple(pkt, ip.protocol, ETH_HLEN + ip.ihl * 4, &ip.saddr, &ip.daddr, 4, SLUICE_FAMILY_IPV4);
 }
 
 /* A fragment header right after the fixed header is read; other extension headers are not. */
@@ -129,12 +136,7 @@ static __always_inline int __sluice_np_parse_ipv6(struct __sk_buff *skb, struct 
 		nexthdr = frag.nexthdr;
 		l4_off += sizeof(frag);
 	}
-	if (!__sluice_np_l4(pkt, nexthdr, l4_off))
-		return 0;
-	__builtin_memcpy(pkt->tuple.saddr, &ip6.saddr, 16);
-	__builtin_memcpy(pkt->tuple.daddr, &ip6.daddr, 16);
-	pkt->tuple.family = SLUICE_FAMILY_IPV6;
-	return 1;
+	return __sluice_np_tuple(pkt, nexthdr, l4_off, &ip6.saddr, &ip6.daddr, 16, SLUICE_FAMILY_IPV6);
 }
 
 /*
