@@ -148,15 +148,15 @@ private struct Builder {
         let pairs = Int(mapping.count) / 2
         guard pairs > 1 else { return }
         var seen = Set<String>(minimumCapacity: pairs > 16 ? pairs : 0)
-        var names: [String] = []
+        var names: [(name: String, pair: Int)] = []
         for pair in 0..<pairs {
             let key = nodes[Int(children[Int(mapping.start) + 2 * pair])]
             guard key.kind == .scalar else { continue }
             let name = strings[Int(key.start)]
-            let repeated = pairs > 16 ? !seen.insert(name).inserted : names.contains(name)
-            names.append(name)
-            guard repeated, let firstIndex = names.firstIndex(of: name) else { continue }
-            let firstKey = nodes[Int(children[Int(mapping.start) + 2 * firstIndex])]
+            let repeated = pairs > 16 ? !seen.insert(name).inserted : names.contains { $0.name == name }
+            names.append((name, pair))
+            guard repeated, let first = names.first(where: { $0.name == name }) else { continue }
+            let firstKey = nodes[Int(children[Int(mapping.start) + 2 * first.pair])]
             throw YAMLError(kind: .duplicateKey(name), problem: "duplicate mapping key \"\(name)\"",
                             line: Int(firstKey.line), column: Int(firstKey.column), fieldPath: openPath().description)
         }

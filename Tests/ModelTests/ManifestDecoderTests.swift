@@ -399,6 +399,15 @@ struct ManifestDecoderTests {
         #expect(error?.message == "duplicate mapping key \"type\"")
     }
 
+    /// Where a key that is no string comes first, the repeated key is still named at its first place.
+    @Test func aRepeatedKeyAfterACollectionKeyIsNamedAtItsFirstPlace() {
+        let error = decodingError("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\nstatus:\n  [x]: 1\n  a: 1\n  a: 2\n")
+        #expect(error?.line == 6)
+        #expect(error?.column == 3)
+        #expect(error?.fieldPath == "status")
+        #expect(error?.message == "duplicate mapping key \"a\"")
+    }
+
     @Test func anAliasBeforeItsAnchorOrInsideItIsAnError() {
         let early = decodingError("apiVersion: v1\nkind: Namespace\nmetadata: {name: *n}\nx: &n a\n")
         #expect(early?.line == 3)

@@ -40,9 +40,15 @@ struct NodePortFragmentTests {
         let (lb, request) = try nodePort(c)
         defer { lb.teardown() }
 
-        let inbound = try Fragmented(request, id: 0x4242).frames.map { frame in
+        let fragments: BPFMap<sluice_fragment_key, sluice_fragment_ports> = try lb.object.map(SLUICE_MAP_NODEPORT_FRAGMENTS)
+        let pods: BPFMap<sluice_fragment_key, sluice_fragment_ports> = try lb.object.map(SLUICE_MAP_FRAGMENTS)
+        let inbound = try Fragmented(request, id: 0x4242).frames.enumerated().map { index, frame in
             let result = try lb.fromNetwork.testRun(frame)
             #expect(result.retval == NodePortTranslationTests.ok)
+            if index == 0 {
+                // Kept apart from the pods' entries, which a sender outside the node must not push out.
+                #expect(try fragments.entries().count == 1 && pods.entries().isEmpty)
+            }
             return Array(result.output.prefix(frame.count))
         }
         var expected = request

@@ -23,15 +23,16 @@ static __always_inline void sluice_fragment_key_of(const __u8 *saddr, const __u8
 	key->direction = dir;
 }
 
-/* Keeps a first fragment's ports for the fragments after it. */
-static __always_inline void sluice_fragment_store(const struct sluice_fragment_key *key, __be16 sport, __be16 dport)
+/* Keeps a first fragment's ports for the fragments after it, in `map` (sluice_frg_v1 or tc_node's). */
+static __always_inline void sluice_fragment_store(void *map, const struct sluice_fragment_key *key, __be16 sport,
+						  __be16 dport)
 {
 	struct sluice_fragment_ports first = {};
 
 	first.first_ns = bpf_ktime_get_ns();
 	first.sport = sport;
 	first.dport = dport;
-	bpf_map_update_elem(&sluice_frg_v1, key, &first, BPF_ANY);
+	bpf_map_update_elem(map, key, &first, BPF_ANY);
 }
 
 /*
@@ -39,10 +40,10 @@ static __always_inline void sluice_fragment_store(const struct sluice_fragment_k
  * within the reassembly timeout: true with *sport and *dport set. The last
  * fragment (`last`) takes the entry with it, as does a stale one.
  */
-static __always_inline int sluice_fragment_take(const struct sluice_fragment_key *key, int last,
+static __always_inline int sluice_fragment_take(void *map, const struct sluice_fragment_key *key, int last,
 						__be16 *sport, __be16 *dport)
 {
-	const struct sluice_fragment_ports *first = bpf_map_lookup_elem(&sluice_frg_v1, key);
+	const struct sluice_fragment_ports *first = bpf_map_lookup_elem(map, key);
 	__u64 timeout;
 	int fresh;
 
@@ -55,7 +56,7 @@ static __always_inline int sluice_fragment_take(const struct sluice_fragment_key
 		*dport = first->dport;
 	}
 	if (last || !fresh)
-		bpf_map_delete_elem(&sluice_frg_v1, key);
+		bpf_map_delete_elem(map, key);
 	return fresh;
 }
 
@@ -81,7 +82,7 @@ static __always_inline void sluice_fragment_remember(const struct sluice_flow *f
 	    flow->fragment_protocol != flow->protocol)
 		return;
 	__sluice_fragment_key(flow, endpoint_id, dir, &key);
-	sluice_fragment_store(&key, flow->sport, flow->dport);
+	sluice_fragment_store(&sluice_frg_v1, &key, flow->sport, flow->dport);
 }
 
 /*
@@ -96,7 +97,7 @@ static __always_inline void sluice_fragment_ports(struct sluice_flow *flow, __u3
 	if (!flow->is_fragment)
 		return;
 	__sluice_fragment_key(flow, endpoint_id, dir, &key);
-	if (sluice_fragment_take(&key, !flow->more_fragments, &flow->sport, &flow->dport))
+	if (sluice_fragment_take(&sluice_frg_v1, &key, !flow->more_fragments, &flow->sport, &flow->dport))
 		flow->is_fragment = 0;
 }
 

@@ -28,6 +28,19 @@ struct {
 } sluice_nat_v1 SEC(".maps");
 __SLUICE_SAME_NAME(sluice_nat_v1, SLUICE_MAP_NAT);
 
+/*
+ * The first fragments tc_node translated, apart from the pods' (sluice_frg_v1):
+ * a sender outside the node must not push those out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_FRAGMENTS_MAX);
+	__type(key, struct sluice_fragment_key);
+	__type(value, struct sluice_fragment_ports);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sluice_npf_v1 SEC(".maps");
+__SLUICE_SAME_NAME(sluice_npf_v1, SLUICE_MAP_NODEPORT_FRAGMENTS);
+
 /* Written by the agent, read by teardown; no program reads it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -42,7 +55,7 @@ __SLUICE_SAME_NAME(sluice_npi_v1, SLUICE_MAP_NODEPORT_INTERFACES);
 enum sluice_np_fragment {
 	SLUICE_NP_WHOLE = 0,
 	SLUICE_NP_FIRST_FRAGMENT = 1, /* carries the UDP header */
-	SLUICE_NP_LATER_FRAGMENT = 2, /* addresses only: ports from the first (sluice_frg_v1) */
+	SLUICE_NP_LATER_FRAGMENT = 2, /* addresses only: ports from the first (sluice_npf_v1) */
 };
 
 /* Where a TCP or UDP packet's fields are, and its tuple as a NAT key. */
@@ -234,7 +247,7 @@ static __always_inline int sluice_np_rewrite(struct __sk_buff *skb, const struct
  * Fragments: the first one is translated like a whole datagram (the UDP
  * checksum it carries covers the whole datagram and changes by the same
  * difference); the ones after it carry no ports, so they take the first
- * one's (sluice_frg_v1, no endpoint, the NAT direction) and follow its
+ * one's (sluice_npf_v1, endpoint 0, the NAT direction) and follow its
  * translation: the NAT entry it made or used, never a new pick.
  */
 static __always_inline void __sluice_np_fragment_key(const struct sluice_np_packet *pkt, __u8 dir,
@@ -252,7 +265,7 @@ static __always_inline void sluice_np_fragment_remember(const struct sluice_np_p
 	if (pkt->fragment != SLUICE_NP_FIRST_FRAGMENT || pkt->last_fragment)
 		return;
 	__sluice_np_fragment_key(pkt, dir, &key);
-	sluice_fragment_store(&key, pkt->tuple.sport, pkt->tuple.dport);
+	sluice_fragment_store(&sluice_npf_v1, &key, pkt->tuple.sport, pkt->tuple.dport);
 }
 
 /* Gives a later fragment its first's ports; false when that one was not translated here. */
@@ -263,7 +276,7 @@ static __always_inline int sluice_np_fragment_ports(struct sluice_np_packet *pkt
 	if (pkt->fragment != SLUICE_NP_LATER_FRAGMENT)
 		return 1;
 	__sluice_np_fragment_key(pkt, dir, &key);
-	return sluice_fragment_take(&key, pkt->last_fragment, &pkt->tuple.sport, &pkt->tuple.dport);
+	return sluice_fragment_take(&sluice_npf_v1, &key, pkt->last_fragment, &pkt->tuple.sport, &pkt->tuple.dport);
 }
 
 /* A hash of the whole 5-tuple, so flows of one client spread over the table. */

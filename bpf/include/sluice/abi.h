@@ -242,19 +242,20 @@ struct sluice_ct_value {
  * which carry no transport header. Keyed as the receiver reassembles
  * (addresses, protocol, IP identification: 16 bits in IPv4, 32 in the IPv6
  * fragment header) and by the check: a datagram crosses the sender's egress
- * and the receiver's ingress, each with its own verdict. tc_node keeps the
- * ports of the first fragments it translated under endpoint 0 (no endpoint
- * has it), so the later ones follow that translation. The last fragment
+ * and the receiver's ingress, each with its own verdict. The last fragment
  * removes the entry; an entry older than the reassembly timeout is ignored.
+ * tc_node keeps the first fragments it translated in sluice_npf_v1, keyed
+ * the same way (endpoint 0, the NAT direction): a sender outside the node
+ * cannot push the pods' entries out.
  */
 struct sluice_fragment_key {
 	__u8  saddr[16];
 	__u8  daddr[16];
 	__u32 id;
-	__u32 endpoint_id; /* 0: tc_node */
+	__u32 endpoint_id; /* 0 in sluice_npf_v1 */
 	__u8  protocol;  /* IPv4's protocol; the next header of the IPv6 fragment header */
 	__u8  family;    /* enum sluice_family */
-	__u8  direction; /* enum sluice_direction; with endpoint 0, enum sluice_nat_direction */
+	__u8  direction; /* enum sluice_direction; in sluice_npf_v1, enum sluice_nat_direction */
 	__u8  pad;
 };
 
@@ -654,6 +655,8 @@ _Static_assert(sizeof(struct sluice_backend_metrics) == 8, "backend metrics");
  * through such an interface get the address and port the client used back.
  */
 #define SLUICE_MAP_NAT "sluice_nat_v1"
+/* LRU hash of struct sluice_fragment_key -> struct sluice_fragment_ports (SLUICE_FRAGMENTS_MAX). */
+#define SLUICE_MAP_NODEPORT_FRAGMENTS "sluice_npf_v1"
 
 #ifndef SLUICE_NAT_MAX
 #define SLUICE_NAT_MAX 262144
