@@ -78,7 +78,7 @@ public enum ManifestDecoder {
         case .reader(let offset):
             let line = contents.utf8.prefix(max(offset, 0)).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
             return ManifestError(file: file, line: line, fieldPath: "", message: "unreadable input: \(error.problem)")
-        case .duplicateKey:
+        case .mappingKey:
             return ManifestError(file: file, line: error.line, column: error.column, fieldPath: error.fieldPath,
                                  message: error.problem)
         case .syntax, .undefinedAlias, .memory:

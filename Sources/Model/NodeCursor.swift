@@ -59,13 +59,7 @@ struct NodeCursor {
     func mapping() throws(ManifestError) -> MappingCursor {
         let node = node
         guard node.kind == .mapping else { throw error("expected a mapping, got \(shape)") }
-        // Repeated keys were refused when the document was read (YAMLReader).
-        let children = document.children(of: node)
-        for position in stride(from: children.startIndex, to: children.endIndex, by: 2)
-        where document.nodes[Int(children[position])].kind != .scalar {
-            let cursor = child(children[position], path)
-            throw cursor.error("mapping keys must be plain strings, got \(cursor.shape)")
-        }
+        // Keys that are no strings, or repeated, were refused when the document was read (YAMLReader).
         return MappingCursor(cursor: self, start: Int(node.start), pairs: Int(node.count) / 2)
     }
 

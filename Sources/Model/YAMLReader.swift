@@ -143,22 +143,25 @@ private struct Builder {
         return (node, anchor)
     }
 
-    /// Kubernetes rejects a key written twice in one mapping; so does YAML.
+    /// A mapping's keys must be strings, each written once: Kubernetes reads manifests as JSON,
+    /// whose keys are strings, and YAML, too, forbids a key twice.
     private func checkKeys(of mapping: YAMLNode) throws(YAMLError) {
         let pairs = Int(mapping.count) / 2
+        let keys = (0..<pairs).map { nodes[Int(children[Int(mapping.start) + 2 * $0])] }
+        if let key = keys.first(where: { $0.kind != .scalar }) {
+            throw YAMLError(kind: .mappingKey, problem: "mapping keys must be plain strings, got "
+                            + (key.kind == .sequence ? "a list" : "a mapping"),
+                            line: Int(key.line), column: Int(key.column), fieldPath: openPath().description)
+        }
         guard pairs > 1 else { return }
+        let names = keys.map { strings[Int($0.start)] }
         var seen = Set<String>(minimumCapacity: pairs > 16 ? pairs : 0)
-        var names: [(name: String, pair: Int)] = []
-        for pair in 0..<pairs {
-            let key = nodes[Int(children[Int(mapping.start) + 2 * pair])]
-            guard key.kind == .scalar else { continue }
-            let name = strings[Int(key.start)]
-            let repeated = pairs > 16 ? !seen.insert(name).inserted : names.contains { $0.name == name }
-            names.append((name, pair))
-            guard repeated, let first = names.first(where: { $0.name == name }) else { continue }
-            let firstKey = nodes[Int(children[Int(mapping.start) + 2 * first.pair])]
-            throw YAMLError(kind: .duplicateKey(name), problem: "duplicate mapping key \"\(name)\"",
-                            line: Int(firstKey.line), column: Int(firstKey.column), fieldPath: openPath().description)
+        for (pair, name) in names.enumerated() {
+            let repeated = pairs > 16 ? !seen.insert(name).inserted : names[..<pair].contains(name)
+            guard repeated, let first = names.firstIndex(of: name) else { continue }
+            throw YAMLError(kind: .mappingKey, problem: "duplicate mapping key \"\(name)\"",
+                            line: Int(keys[first].line), column: Int(keys[first].column),
+                            fieldPath: openPath().description)
         }
     }
 
@@ -185,7 +188,8 @@ struct YAMLError: Error {
         case reader(offset: Int)
         case syntax
         case undefinedAlias
-        case duplicateKey(String)
+        /// A key that is no string, or one written twice.
+        case mappingKey
         case memory
     }
 

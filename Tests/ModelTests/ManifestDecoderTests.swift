@@ -399,13 +399,18 @@ struct ManifestDecoderTests {
         #expect(error?.message == "duplicate mapping key \"type\"")
     }
 
-    /// Where a key that is no string comes first, the repeated key is still named at its first place.
-    @Test func aRepeatedKeyAfterACollectionKeyIsNamedAtItsFirstPlace() {
-        let error = decodingError("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\nstatus:\n  [x]: 1\n  a: 1\n  a: 2\n")
+    /// As in Kubernetes, which reads manifests as JSON: a key must be a string, also in a field
+    /// Sluice ignores.
+    @Test func aKeyThatIsNoStringIsRefusedWhereverItIs() {
+        let error = decodingError("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\nstatus:\n  a: 1\n  [x]: 1\n")
         #expect(error?.line == 6)
         #expect(error?.column == 3)
         #expect(error?.fieldPath == "status")
-        #expect(error?.message == "duplicate mapping key \"a\"")
+        #expect(error?.message == "mapping keys must be plain strings, got a list")
+        let inMetadata = decodingError("apiVersion: v1\nkind: Namespace\nmetadata: {name: a, {x: 1}: 2}\n")
+        #expect(inMetadata?.line == 3)
+        #expect(inMetadata?.fieldPath == "metadata")
+        #expect(inMetadata?.message == "mapping keys must be plain strings, got a mapping")
     }
 
     @Test func anAliasBeforeItsAnchorOrInsideItIsAnError() {
