@@ -4,8 +4,8 @@ import CYaml
 /// inside Yams), as `YAMLDocument`s. Like Yams' composer: an anchor names its node once the
 /// node is complete (so an alias inside its own anchor is undefined), and keys repeated in a
 /// mapping are an error; unlike it, keys are compared as the strings they are, as Kubernetes
-/// does (`port` and `"port"` are the same key), and an anchor holds within its document only,
-/// as YAML says (kubectl, too, reads each document on its own).
+/// does (`port` and `"port"` are the same key), a key must be a string, and an anchor holds
+/// within its document only, as YAML says (kubectl, too, reads each document on its own).
 final class YAMLReader {
     private let parser: UnsafeMutablePointer<yaml_parser_t>
     private let input: UnsafeMutableBufferPointer<UInt8>
@@ -50,7 +50,6 @@ final class YAMLReader {
     fileprivate func parse(_ event: inout yaml_event_t) throws(YAMLError) {
         guard yaml_parser_parse(parser, &event) == 1 else { throw YAMLError(parser: parser.pointee) }
     }
-
 }
 
 /// Builds one document from its events, with an explicit stack (no recursion, however deep).
