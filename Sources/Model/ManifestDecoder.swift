@@ -81,7 +81,7 @@ public enum ManifestDecoder {
         case .mappingKey:
             return ManifestError(file: file, line: error.line, column: error.column, fieldPath: error.fieldPath,
                                  message: error.problem)
-        case .syntax, .undefinedAlias, .memory:
+        case .syntax:
             // libyaml puts "unexpected end of stream" one line past a file without a final newline.
             let lastLine = contents.utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } - (contents.hasSuffix("\n") ? 1 : 0)
             let line = min(error.line, max(lastLine, 1))

@@ -81,7 +81,7 @@ private struct Builder {
             case YAML_ALIAS_EVENT:
                 let name = String(cString: event.data.alias.anchor)
                 guard let node = anchors[name] else {
-                    throw YAMLError(kind: .undefinedAlias, problem: "found undefined alias", line: Int(line), column: Int(column))
+                    throw YAMLError(kind: .syntax, problem: "found undefined alias", line: Int(line), column: Int(column))
                 }
                 attach(node)
             case YAML_SEQUENCE_START_EVENT:
@@ -182,14 +182,13 @@ private struct Builder {
 
 /// A problem reading YAML, where libyaml or the document builder found it.
 struct YAMLError: Error {
-    enum Kind: Equatable {
+    enum Kind {
         /// Bytes that are no text (bad UTF-8, a control character); `offset` in bytes.
         case reader(offset: Int)
+        /// What libyaml refuses (and an alias to no anchor, or running out of memory).
         case syntax
-        case undefinedAlias
         /// A key that is no string, or one written twice.
         case mappingKey
-        case memory
     }
 
     var kind: Kind
@@ -216,7 +215,7 @@ struct YAMLError: Error {
         case YAML_READER_ERROR:
             self.init(kind: .reader(offset: Int(parser.problem_offset)), problem: problem, line: line, column: column)
         case YAML_MEMORY_ERROR:
-            self.init(kind: .memory, problem: problem, line: line, column: column)
+            self.init(kind: .syntax, problem: problem, line: line, column: column)
         default:
             self.init(kind: .syntax, problem: problem, line: line, column: column)
             context = parser.context.map { (String(cString: $0), Int(parser.context_mark.line) + 1) }
