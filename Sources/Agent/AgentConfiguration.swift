@@ -34,6 +34,9 @@ public struct AgentConfiguration: Sendable {
     /// How long a terminating backend (EndpointSlice `terminating`, or its pod deleted) keeps
     /// its established flows before it leaves its services.
     public var terminatingGracePeriod: Duration = .seconds(30)
+    /// Full-size Maglev tables one sync builds; new services beyond it start on provisional
+    /// tables, upgraded by the passes that follow. nil: every table full in its sync.
+    public var tablesPerSync: Int? = 256
 
     public init(policyDirectory: String, bpfObjectDirectory: String, pinDirectory: String,
                 metricsAddress: ListenAddress, nodeName: String, cgroupPath: String,

@@ -22,6 +22,10 @@ extension MetricDescriptors {
         MetricNameDescriptor(metricName: "sluice_backend_healthy", unitName: "", helpText:
             "1 while a probed backend passes its health checks, 0 once they failed (it takes no new flows).")
     }
+    static var provisionalTables: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "sluice_service_tables_provisional", unitName: "", helpText:
+            "Services balanced by a provisional 1021-slot Maglev table until their full table is swapped in.")
+    }
     static var udpSocketsClosed: MetricNameDescriptor {
         MetricNameDescriptor(metricName: "sluice_udp_sockets_closed", unitName: "total", helpText:
             "Connected UDP sockets closed because the backend they were translated to left the service.")

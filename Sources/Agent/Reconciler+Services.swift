@@ -1,8 +1,8 @@
 import BPF
 import Planner
 
-/// The service load balancer's part of a sync, and its health probes, which run between
-/// syncs and write their effect at once.
+/// The service load balancer's part of a sync, and what runs between syncs and writes its
+/// effect at once: health probes, and full Maglev tables replacing provisional ones.
 extension Reconciler {
     /// Returns whether any service entry was written.
     func syncServices(_ planned: PlannedServices, readBack: Bool) throws(BPFError) -> Bool {
@@ -11,7 +11,9 @@ extension Reconciler {
             services.prober = Task { [weak self] in
                 while !Task.isCancelled {
                     guard let wait = await self?.probeDueBackends() else { return }
-                    try? await Task.sleep(for: wait)
+                    // A short pause between upgrade passes lets file changes in.
+                    let upgraded = await self?.upgradeProvisionalTables() ?? false
+                    try? await Task.sleep(for: upgraded ? .milliseconds(1) : wait)
                 }
             }
         }
@@ -30,6 +32,16 @@ extension Reconciler {
                 "frontendKeys": "\(inUse.frontends.count)", "backends": "\(inUse.backends.count)"])
         } catch {
             logger.warning("cannot read the service ids in use; numbering afresh", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// One pass of full tables over provisional ones; false when none waits.
+    private func upgradeProvisionalTables() -> Bool {
+        do {
+            return try services.upgradeProvisionalTables()
+        } catch {
+            logger.error("replacing provisional Maglev tables failed; the next sync retries", metadata: ["error": "\(error)"])
+            return false
         }
     }
 

@@ -10,6 +10,7 @@ final class ServiceMetrics: Sendable {
     private let maps: ServiceMaps
     private let names = Mutex(Names())
     private let closedSockets = Atomic<UInt64>(0)
+    private let provisional = Atomic<Int>(0)
 
     private struct Names {
         var frontends: TreeDictionary<UInt32, FrontendRef> = [:]
@@ -75,6 +76,11 @@ final class ServiceMetrics: Sendable {
         }
     }
 
+    /// How many services balance on a provisional Maglev table (ServiceSync+Staging.swift).
+    func provisionalTables(_ count: Int) {
+        provisional.store(count, ordering: .relaxed)
+    }
+
     /// Connected UDP sockets closed because their backend left the service.
     func socketsClosed(_ count: Int) {
         closedSockets.add(UInt64(count), ordering: .relaxed)
@@ -116,6 +122,8 @@ final class ServiceMetrics: Sendable {
         })
         text.family(MetricDescriptors.udpSocketsClosed, type: "counter",
                     samples: [(labels: "", value: closedSockets.load(ordering: .relaxed))])
+        text.family(MetricDescriptors.provisionalTables, type: "gauge",
+                    samples: [(labels: "", value: UInt64(max(0, provisional.load(ordering: .relaxed))))])
         return text.bytes
     }
 

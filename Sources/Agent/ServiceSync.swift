@@ -26,6 +26,10 @@ final class ServiceSync {
     private var applied: Applied?
     /// Slots of the table array found in use at start-up by an earlier agent.
     private var unclaimedTableSlots: Set<UInt32>?
+    /// Full-size tables one sync builds (ServiceSync+Staging.swift); nil: all, none staged.
+    let tablesPerSync: Int?
+    /// Services whose table in the maps is provisional, waiting for its full one.
+    var provisionalTables: Set<UInt32> = []
     /// Probe results, applied over every plan (ServiceSync+Health.swift).
     var health = BackendHealth()
     /// The last plan, before health was applied: probes change what is written from it.
@@ -53,6 +57,7 @@ final class ServiceSync {
     init(configuration: AgentConfiguration, logger: Logger) throws(BPFError) {
         self.logger = logger
         terminating = TerminatingBackends(grace: configuration.terminatingGracePeriod)
+        tablesPerSync = configuration.tablesPerSync
         object = try BPFObject(path: configuration.bpfObjectDirectory + "/" + Self.objectName,
                                pinDirectory: configuration.pinDirectory, capacities: configuration.mapCapacities)
         maps = try ServiceMaps(object: object)
@@ -85,9 +90,10 @@ final class ServiceSync {
 
     /// Makes the maps hold `plan`; `readBack` diffs against the kernel instead of the last
     /// write. Between read-backs, a plan made from the last one synced is written where its
-    /// delta says it may differ, and nowhere else. Returns whether any entry was written.
+    /// delta says it may differ, and nowhere else; `upgrading` adds the services on
+    /// provisional tables. Returns whether any entry was written.
     @discardableResult
-    func sync(_ plan: PlannedServices, readBack: Bool) throws(BPFError) -> Bool {
+    func sync(_ plan: PlannedServices, readBack: Bool, upgrading: Bool = false) throws(BPFError) -> Bool {
         let previous = lastPlanned
         lastPlanned = plan
         let planDelta = Self.delta(of: plan, since: previous)
@@ -109,12 +115,19 @@ final class ServiceSync {
         applied = nil
         let current: Applied
         if !readBack, let lastWrite { current = lastWrite } else { current = try readCurrent(planned, lastWrite: lastWrite) }
+        if upgrading, touched != nil { touched?.formUnion(nextProvisionalEntries(in: current.services)) }
+        let tableIDs = touched.map { Array($0.tables) } ?? Array(Set(planned.tables.keys).union(current.services.tables.keys))
+        let staging = tablesPerSync.map { budget in
+            Self.stage(planned, current: current.services, touched: touched,
+                       currentHasProvisional: !provisionalTables.isEmpty, budget: budget)
+        }
+        let written = staging?.written ?? planned
         for warning in planned.warnings where !(current.services.warnings.contains(warning)) {
             logger.warning("service plan", metadata: ["problem": "\(warning)"])
         }
         let backends = MapDiff(desired: planned.backends, current: current.services.backends, keys: touched?.backends)
         let members = MapDiff(desired: planned.members, current: current.services.members, keys: touched?.members)
-        let frontends = MapDiff(desired: planned.frontends, current: current.services.frontends, keys: touched?.frontends)
+        let frontends = MapDiff(desired: written.frontends, current: current.services.frontends, keys: touched?.frontends)
         for (diff, current, map) in [(backends.room, current.services.backends.count, maps.backends.info),
                                      (members.room, current.services.members.count, maps.members.info),
                                      (frontends.room, current.services.frontends.count, maps.frontends.info)] {
@@ -127,9 +140,8 @@ final class ServiceSync {
         try maps.backends.update(backends.upserts)
         try maps.members.update(members.upserts)
         // Tables compare by their members: an unchanged service costs one comparison.
-        let tableIDs = touched.map { Array($0.tables) } ?? Array(Set(planned.tables.keys).union(current.services.tables.keys))
         let changedTables = tableIDs.compactMap { id in
-            planned.tables[id].flatMap { $0 == current.services.tables[id] ? nil : (id: id, table: $0) }
+            written.tables[id].flatMap { $0 == current.services.tables[id] ? nil : (id: id, table: $0) }
         }.sorted { $0.id < $1.id }
         var stale = Set(tableIDs.filter { planned.tables[$0] == nil && current.services.tables[$0] != nil })
         var tableMapIDs = current.tableMapIDs
@@ -159,15 +171,16 @@ final class ServiceSync {
         for key in members.deletes { try maps.members.delete(key) }
         for id in backends.deletes { try maps.backends.delete(id) }
 
-        metrics.update(planned, previous: current.services, touched: touched, probed: plan.healthChecks, unhealthy: unhealthy)
-        applied = Applied(services: planned, tableMapIDs: tableMapIDs)
+        metrics.update(written, previous: current.services, touched: touched, probed: plan.healthChecks, unhealthy: unhealthy)
+        applied = Applied(services: written, tableMapIDs: tableMapIDs)
+        noteProvisional(staging?.staged ?? [], among: touched == nil ? nil : tableIDs)
         let wrote = !(frontends.isEmpty && members.isEmpty && backends.isEmpty && changedTables.isEmpty && stale.isEmpty)
         if wrote {
             logger.info("service maps synced", metadata: [
                 "frontends": "+\(frontends.upserts.count) -\(frontends.deletes.count)",
                 "backends": "+\(backends.upserts.count) -\(backends.deletes.count)",
                 "members": "+\(members.upserts.count) -\(members.deletes.count)",
-                "tables": "+\(changedTables.count) -\(stale.count)"])
+                "tables": "+\(changedTables.count) -\(stale.count)", "provisional": "\(provisionalTables.count)"])
         }
         return wrote
     }
@@ -216,10 +229,11 @@ final class ServiceSync {
 
     /// What the maps hold now. A table is known by the inner map in its slot: the one this
     /// agent wrote there, or one whose stamp (sluice_mgs_v1) names that inner map and the
-    /// digest of the planned table, which an earlier agent wrote from the same inputs. Any
-    /// other counts as `unknownTable` and is written again (swapped in whole), because its
-    /// slots cannot be checked without computing the table. The first read-back also finds
-    /// table slots that no frontend names any more, so they are cleared.
+    /// digest of the planned table or of its provisional stand-in, which an earlier agent
+    /// wrote from the same inputs. Any other counts as `unknownTable` and is written again
+    /// (swapped in whole), because its slots cannot be checked without computing the table.
+    /// The first read-back also finds table slots that no frontend names any more, so they
+    /// are cleared.
     private func readCurrent(_ planned: PlannedServices, lastWrite: Applied?) throws(BPFError) -> Applied {
         var services = PlannedServices()
         for (key, value) in try maps.frontends.entries() { services.frontends[key] = value }
@@ -239,8 +253,8 @@ final class ServiceSync {
             if let lastWrite, lastWrite.tableMapIDs[id] == mapID, let table = lastWrite.services.tables[id] {
                 services.tables[id] = table
             } else if let stamp = stamps[id], stamp.map_id == mapID, let table = planned.tables[id],
-                      stamp.digest == table.digest {
-                services.tables[id] = table
+                      let known = Self.stampedTable(stamp.digest, planned: table) {
+                services.tables[id] = known
             } else {
                 services.tables[id] = Self.unknownTable
             }

@@ -92,9 +92,15 @@ struct Sluiced: AsyncParsableCommand {
     @Option(help: "Seconds a terminating backend (EndpointSlice terminating, or pod deleted) keeps its established flows.")
     var terminatingGracePeriod = 30
 
+    @Option(help: "Full-size (16381-slot) Maglev tables one sync builds; services without a table beyond it start on a provisional 1021-slot table, replaced by the full one in the passes that follow. 0: every table full in its sync.")
+    var maglevTablesPerSync = 256
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format: must be text or json") }
+        guard maglevTablesPerSync >= 0 else {
+            throw ValidationError("--maglev-tables-per-sync: must be 0 or more, got \(maglevTablesPerSync)")
+        }
         guard terminatingGracePeriod >= 0 else {
             throw ValidationError("--terminating-grace-period: must be 0 or more seconds, got \(terminatingGracePeriod)")
         }
@@ -147,6 +153,7 @@ struct Sluiced: AsyncParsableCommand {
         ]
         agentConfiguration.nodePortInterfaces = nodePortInterfaceNames
         agentConfiguration.terminatingGracePeriod = .seconds(terminatingGracePeriod)
+        agentConfiguration.tablesPerSync = maglevTablesPerSync == 0 ? nil : maglevTablesPerSync
         agentConfiguration.conntrack.keepEstablished = keepEstablishedFlows
         agentConfiguration.conntrack.tcpSyn = .seconds(ctTcpSynTimeout)
         agentConfiguration.conntrack.tcpEstablished = .seconds(ctTcpEstablishedTimeout)
