@@ -72,7 +72,7 @@ let package = Package(
         ),
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Model"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "BPF", "Planner", "Model", "CSluiceBPF"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "BPF", "Planner", "Model", "CSluiceBPF", "TestSupport"]),
         .testTarget(name: "BPFTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),
         .testTarget(name: "DatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport", "Agent"]),
         .testTarget(name: "ServiceDatapathTests", dependencies: ["BPF", "CSluiceBPF", "TestSupport"]),

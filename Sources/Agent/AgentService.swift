@@ -28,7 +28,9 @@ public struct AgentService: Service {
             "node": "\(configuration.nodeName)", "policyDir": "\(configuration.policyDirectory)",
             "pinDir": "\(configuration.pinDirectory)", "http": "\(configuration.metricsAddress)",
             "version": "\(SluiceVersion.current)"])
-        let watcher = try DirectoryWatcher(path: configuration.policyDirectory)
+        let prefetch = await reconciler.prefetchManifests()
+        let watcher = try DirectoryWatcher(path: configuration.policyDirectory, observe: { prefetch.note($0) })
+        await reconciler.deferTableUpgrades { watcher.hasChanges }
         let cni = try await CNIService.start(configuration: configuration, reconciler: reconciler, logger: logger)
         await reconciler.reconcile(readBack: true)
 

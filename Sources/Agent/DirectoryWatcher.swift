@@ -43,7 +43,9 @@ final class DirectoryWatcher: Sendable {
     static let mask = UInt32(IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO
         | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
 
-    init(path: String) throws(AgentError) {
+    /// `observe`, when given, is told the manifest names of each read of events, on the
+    /// watcher's thread, before the reconciler is woken.
+    init(path: String, observe: (@Sendable (Set<String>) -> Void)? = nil) throws(AgentError) {
         let (changes, continuation) = AsyncStream.makeStream(of: ContinuousClock.Instant.self,
                                                              bufferingPolicy: .bufferingOldest(1))
         self.changes = changes
@@ -57,7 +59,7 @@ final class DirectoryWatcher: Sendable {
         // Watching before init returns: what happens after it is never missed.
         let watch = inotify_add_watch(inotifyFD, path, Self.mask)
         let thread = WatcherThread(path: path, inotifyFD: inotifyFD, stopFD: stopFD, watch: watch, pending: pending,
-                                   continuation: continuation)
+                                   continuation: continuation, observe: observe)
         var handle = pthread_t()
         let box = Unmanaged.passRetained(thread).toOpaque()
         pthread_create(&handle, nil, { raw in
@@ -75,6 +77,11 @@ final class DirectoryWatcher: Sendable {
 
     /// Grows with every read of events.
     var eventReads: Int { pending.reads.load(ordering: .acquiring) }
+
+    /// Whether events named something since the last `takeChanges()`: a reconcile is coming.
+    var hasChanges: Bool {
+        pending.changes.withLock { !$0.files.isEmpty || $0.everything }
+    }
 
     /// The changes since the last call; a wake-up whose changes an earlier call
     /// took finds none.
@@ -94,17 +101,19 @@ private final class WatcherThread: @unchecked Sendable {
     let watchAtStart: Int32
     let pending: DirectoryWatcher.Pending
     let continuation: AsyncStream<ContinuousClock.Instant>.Continuation
+    let observe: (@Sendable (Set<String>) -> Void)?
     /// While the directory is missing, how often to look for it again (ms).
     static let retryInterval: Int32 = 100
 
     init(path: String, inotifyFD: Int32, stopFD: Int32, watch: Int32, pending: DirectoryWatcher.Pending,
-         continuation: AsyncStream<ContinuousClock.Instant>.Continuation) {
+         continuation: AsyncStream<ContinuousClock.Instant>.Continuation, observe: (@Sendable (Set<String>) -> Void)?) {
         self.path = path
         self.inotifyFD = inotifyFD
         self.stopFD = stopFD
         self.watchAtStart = watch
         self.pending = pending
         self.continuation = continuation
+        self.observe = observe
     }
 
     func run() {
@@ -133,6 +142,7 @@ private final class WatcherThread: @unchecked Sendable {
                     $0.everything = $0.everything || collected.everything
                 }
                 pending.reads.add(1, ordering: .releasing)
+                if !collected.files.isEmpty { observe?(collected.files) }
                 continuation.yield(.now)
             }
             if watch < 0 {

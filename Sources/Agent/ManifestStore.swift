@@ -115,6 +115,11 @@ struct ManifestStore {
     }
 
     /// Read and decoded without error.
+    /// Whether `name` was read before (good or not).
+    func knows(_ name: String) -> Bool {
+        files[name] != nil
+    }
+
     func isGood(_ name: String) -> Bool {
         files[name].map { $0.error == nil } ?? false
     }

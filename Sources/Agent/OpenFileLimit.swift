@@ -1,7 +1,8 @@
 import Glibc
 
 /// The agent holds a descriptor per Maglev table between making it and swapping it in (up to
-/// `ServiceSync.tablesPerSwap`) and a socket per backend a health check probes at once. The
+/// twice `ServiceSync.tablesPerSwap`, and the empty inner maps made ahead of a bulk sync, at
+/// most half the limit) and a socket per backend a health check probes at once. The
 /// soft limit systemd and container runtimes give by default (1024) is below both, so the
 /// agent raises it to the hard limit, as long-running servers do.
 enum OpenFileLimit {

@@ -11,9 +11,8 @@ extension Reconciler {
             services.prober = Task { [weak self] in
                 while !Task.isCancelled {
                     guard let wait = await self?.probeDueBackends() else { return }
-                    // A short pause between upgrade passes lets file changes in.
-                    let upgraded = await self?.upgradeProvisionalTables() ?? false
-                    try? await Task.sleep(for: upgraded ? .milliseconds(1) : wait)
+                    let upgrade = await self?.upgradeProvisionalTables()
+                    try? await Task.sleep(for: upgrade.flatMap { $0 } ?? wait)
                 }
             }
         }
@@ -35,13 +34,22 @@ extension Reconciler {
         }
     }
 
-    /// One pass of full tables over provisional ones; false when none waits.
-    private func upgradeProvisionalTables() -> Bool {
+    /// Table upgrades wait while `pending` says file changes are about to be read: a bulk
+    /// load's later files matter more than the full tables of its first ones.
+    func deferTableUpgrades(while pending: @escaping @Sendable () -> Bool) {
+        filesPending = pending
+    }
+
+    /// One pass of full tables over provisional ones, unless file changes wait. Returns how
+    /// long to pause before the next (a short pause lets file changes in); nil when none waits.
+    private func upgradeProvisionalTables() -> Duration? {
+        guard !services.provisionalTables.isEmpty else { return nil }
+        guard !filesPending() else { return .milliseconds(10) }
         do {
-            return try services.upgradeProvisionalTables()
+            return try services.upgradeProvisionalTables() ? .milliseconds(1) : nil
         } catch {
             logger.error("replacing provisional Maglev tables failed; the next sync retries", metadata: ["error": "\(error)"])
-            return false
+            return nil
         }
     }
 

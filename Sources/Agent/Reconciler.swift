@@ -38,6 +38,10 @@ actor Reconciler {
     var migration: PinMigration?
     /// Pods attached by `sluice-cni` (see Reconciler+CNI.swift); nil when CNI is off.
     var cniEndpoints: CNIEndpointRegistry?
+    /// True while file changes wait to be read: table upgrades wait for them.
+    var filesPending: @Sendable () -> Bool = { false }
+    /// Decodes of changed files made ahead of their reconcile; nil: none.
+    private var prefetch: ManifestPrefetch?
 
     init(configuration: AgentConfiguration, status: AgentStatus, logger: Logger) throws(AgentError) {
         self.configuration = configuration
@@ -80,6 +84,13 @@ actor Reconciler {
 
     nonisolated var exporter: MetricsExporter { metrics }
 
+    /// Starts decoding the files the watcher names ahead of their reconcile.
+    func prefetchManifests() -> ManifestPrefetch {
+        let started = ManifestPrefetch(directory: directory)
+        prefetch = started
+        return started
+    }
+
     var directoryExists: Bool { directory.exists }
 
     /// Re-reads the directory, re-plans and syncs; `readBack` diffs against
@@ -103,11 +114,13 @@ actor Reconciler {
         if let changes, changes.files.isEmpty, !changes.everything, !readBack, applied != nil { return }
         let clock = ContinuousClock()
         let started = clock.now
-        let decoded = if let changes, !changes.everything, !readBack, applied != nil {
+        let loaded = if let changes, !changes.everything, !readBack, applied != nil {
             readFiles(named: changes.files)
         } else {
             readFiles()
         }
+        // A read-back's files are all new to the agent, but their tables may be in the maps.
+        if applied != nil { services.prepareTables(new: loaded.newTables) }
         let read = clock.now
         let cluster = mergingCNIEndpoints(store.cluster)
         let node = nodeSettings()
@@ -145,7 +158,7 @@ actor Reconciler {
             }
             metrics.reconcileFinished(outcome: "success")
             // Decoding many files leaves much freed heap behind; glibc keeps it unless asked.
-            if decoded >= Self.filesWorthTrimming { sluice_malloc_trim() }
+            if loaded.files >= Self.filesWorthTrimming { sluice_malloc_trim() }
             if let migration {
                 migration.finish(logger: logger)
                 self.migration = nil
@@ -194,16 +207,21 @@ actor Reconciler {
 
     static let filesWorthTrimming = 64
 
-    /// Returns how many files were decoded.
-    @discardableResult
-    private func readFiles() -> Int {
-        guard directoryIsSafe() else { return 0 }
+    /// What a read of the directory decoded.
+    private struct Loaded {
+        var files = 0
+        /// Tables the services of files new to the agent need at most.
+        var newTables = 0
+    }
+
+    private func readFiles() -> Loaded {
+        guard directoryIsSafe() else { return Loaded() }
         let names: [String]
         do {
             names = try directory.manifestNames()
         } catch {
             logger.error("cannot list policy directory", metadata: ["dir": "\(configuration.policyDirectory)", "error": "\(error)"])
-            return 0
+            return Loaded()
         }
         // Gone files first: an object moved from one of them into another file is then no
         // duplicate of itself.
@@ -223,11 +241,24 @@ actor Reconciler {
         return false
     }
 
+    /// Decodes `files`, taking the decodes made ahead for the same contents.
+    private func decode(_ files: [(name: String, contents: String)]) -> [Result<[Manifest], ManifestError>] {
+        let ahead = files.map { prefetch?.take($0.name, contents: $0.contents) }
+        let missing = files.indices.filter { ahead[$0] == nil }
+        var decoded = ahead
+        for (index, result) in zip(missing, ManifestStore.decode(missing.map {
+            (directory.path + "/" + files[$0].name, files[$0].contents)
+        })) {
+            decoded[index] = result
+        }
+        return decoded.compactMap { $0 }
+    }
+
     /// Reads only the files the watcher named, and the refused ones (what they
     /// clashed with may be gone): a file gone is forgotten, any other is read
     /// as a full scan would.
-    private func readFiles(named names: Set<String>) -> Int {
-        guard directoryIsSafe() else { return 0 }
+    private func readFiles(named names: Set<String>) -> Loaded {
+        guard directoryIsSafe() else { return Loaded() }
         var present: [String] = []
         for name in names.union(store.refusedNames).sorted() {
             if directory.holds(name) {
@@ -235,6 +266,7 @@ actor Reconciler {
             } else {
                 store.forget(name)
                 stamps[name] = nil
+                prefetch?.forget([name])
             }
         }
         return load(present)
@@ -243,7 +275,7 @@ actor Reconciler {
     /// Reads the files of `names` that changed since they were last read (or
     /// were refused), reads and decodes them on every core and puts them in
     /// force in name order.
-    private func load(_ names: [String]) -> Int {
+    private func load(_ names: [String]) -> Loaded {
         var changed: [String] = []
         for name in names {
             // Unchanged and good: nothing to read (a read-back run forgets the stamps).
@@ -264,9 +296,15 @@ actor Reconciler {
                 }
             }
         }
-        let decoded = ManifestStore.decode(read.map { (directory.path + "/" + $0.name, $0.contents) })
+        let decoded = decode(read)
+        // What was decoded ahead and not taken is stale or unneeded (unchanged, unreadable).
+        prefetch?.forget(names)
+        var loaded = Loaded(files: read.count)
         var errors: [String: String] = [:]
         for (file, result) in zip(read, decoded) {
+            if !store.knows(file.name), case .success(let manifests) = result {
+                loaded.newTables += Self.tables(of: manifests)
+            }
             errors[file.name] = store.apply(file.name, contents: file.contents, decoded: result)
         }
         // A file refused for clashing with one applied after it is tried again: the object
@@ -288,6 +326,14 @@ actor Reconciler {
             logger.error("manifest rejected; its last good version stays in force",
                          metadata: ["file": "\(name)", "error": "\(error)"])
         }
-        return read.count
+        return loaded
+    }
+
+    /// The tables the Services among `manifests` need at most: one per port and family.
+    private static func tables(of manifests: [Manifest]) -> Int {
+        manifests.reduce(0) { sum, manifest in
+            guard case .service(let service, _) = manifest else { return sum }
+            return sum + service.spec.ports.count * max(1, Set(service.spec.clusterIPs.map(\.family)).count)
+        }
     }
 }

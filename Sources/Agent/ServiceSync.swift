@@ -30,6 +30,8 @@ final class ServiceSync {
     let tablesPerSync: Int?
     /// Services whose table in the maps is provisional, waiting for its full one.
     var provisionalTables: Set<UInt32> = []
+    /// Inner maps for provisional tables made ahead of a bulk sync (`prepareTables`).
+    let tablePool: TableMapPool
     /// Probe results, applied over every plan (ServiceSync+Health.swift).
     var health = BackendHealth()
     /// The last plan, before health was applied: probes change what is written from it.
@@ -61,6 +63,8 @@ final class ServiceSync {
         object = try BPFObject(path: configuration.bpfObjectDirectory + "/" + Self.objectName,
                                pinDirectory: configuration.pinDirectory, capacities: configuration.mapCapacities)
         maps = try ServiceMaps(object: object)
+        tablePool = TableMapPool(tables: maps.tables, size: Self.provisionalTableSize,
+                                 reservedDescriptors: 2 * Self.tablesPerSwap)
         let upgrade = TableUpgrade.copy(pinDirectory: configuration.pinDirectory, into: maps.tables, logger: logger)
         links = try ServiceSocketHooks.attach(object, cgroupPath: configuration.cgroupPath,
                                               pinDirectory: configuration.pinDirectory)
@@ -94,6 +98,7 @@ final class ServiceSync {
     /// provisional tables. Returns whether any entry was written.
     @discardableResult
     func sync(_ plan: PlannedServices, readBack: Bool, upgrading: Bool = false) throws(BPFError) -> Bool {
+        defer { tablePool.release() }
         let previous = lastPlanned
         lastPlanned = plan
         let planDelta = Self.delta(of: plan, since: previous)

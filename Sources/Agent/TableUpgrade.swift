@@ -19,7 +19,7 @@ struct TableUpgrade {
         do {
             let previous = try BPFArrayOfMaps(outer: try BPFMap(pinnedAt: pin), innerFlags: tables.innerFlags,
                                               innerValueSize: 4)
-            let copied = try tables.copyTables(from: previous, name: "sluice_mgl_t", perSwap: ServiceSync.tablesPerSwap)
+            let copied = try tables.copyTables(from: previous, name: ServiceSync.innerMapName, perSwap: ServiceSync.tablesPerSwap)
             logger.notice("Maglev tables moved to the packed map",
                           metadata: ["from": "\(previousName)", "to": "\(tables.outer.name)", "tables": "\(copied)"])
         } catch {

@@ -88,19 +88,37 @@ public struct BPFArrayOfMaps: Sendable {
     /// two). Nothing is copied on the way. `bpf_map_create`, `mmap`.
     public func makeTable(count: Int, name: String, index: UInt32,
                           fill: (UnsafeMutableRawBufferPointer, Int) -> Void) throws(BPFError) -> FileDescriptor {
-        let subject = "\(outer.name)[\(index)]"
-        let perElement = innerValueSize / 4
-        let elements = (count + perElement - 1) / perElement
+        let inner = try makeEmptyTable(count: count, name: name, subject: "\(outer.name)[\(index)]")
+        try self.fill(inner, count: count, name: name, fill)
+        return inner
+    }
+
+    /// A new inner array for `count` values, all zero, in no slot yet: `fill` writes it.
+    /// Several threads may make them at once. `bpf_map_create`.
+    public func makeEmptyTable(count: Int, name: String, subject: String? = nil) throws(BPFError) -> FileDescriptor {
         var opts = bpf_map_create_opts()
         opts.sz = MemoryLayout<bpf_map_create_opts>.size
         opts.map_flags = innerFlags
-        let fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, UInt32(innerValueSize), UInt32(elements), &opts)
-        guard fd >= 0 else { throw .libbpf(fd, call: "bpf_map_create", subject: "\(subject) of \(count)") }
-        let inner = FileDescriptor(owning: fd)
-        try Self.withMapping(fd: inner.rawValue, elements: elements, writable: true, subject: name) { memory in
-            fill(memory, Self.elementSize / perElement)
+        let fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, UInt32(innerValueSize), UInt32(elements(count)), &opts)
+        guard fd >= 0 else {
+            throw .libbpf(fd, call: "bpf_map_create", subject: "\(subject ?? "inner map of \(outer.name)") of \(count)")
         }
-        return inner
+        return FileDescriptor(owning: fd)
+    }
+
+    /// Writes an inner array made for `count` values (`makeEmptyTable`) through its mapping,
+    /// as `makeTable` describes. `mmap`.
+    public func fill(_ table: FileDescriptor, count: Int, name: String,
+                     _ fill: (UnsafeMutableRawBufferPointer, Int) -> Void) throws(BPFError) {
+        try Self.withMapping(fd: table.rawValue, elements: elements(count), writable: true, subject: name) { memory in
+            fill(memory, Self.elementSize / (innerValueSize / 4))
+        }
+    }
+
+    /// Elements of an inner array holding `count` values.
+    private func elements(_ count: Int) -> Int {
+        let perElement = innerValueSize / 4
+        return (count + perElement - 1) / perElement
     }
 
     /// Copies every table of `other` (of either value size) into the same slot here, as new

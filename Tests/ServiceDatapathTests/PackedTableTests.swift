@@ -38,10 +38,13 @@ struct PackedTableTests {
             #expect(try lb.tables.copyTables(from: unpacked, name: "test_table", perSwap: 1) == 2)
             #expect(try lb.tables.contents(9) == table)
             #expect(try lb.tables.contents(4) == [UInt32](repeating: v4[0].id, count: 13))
+            // A third of the slots to b1: 30 connections all missing it happen once in 190,000 runs
+            // (12 missed it once in 130).
             var seen: Set<String> = []
-            for _ in 0..<12 {
+            for _ in 0..<30 {
                 let probe = try PeerProbe.run(from: topology.pods[0], to: "10.96.0.90", port: 80, mode: .tcp, cgroup: lb.cgroup)
                 seen.insert(probe.server ?? "none")
+                if seen == ["b1", "b2"] { break }
             }
             #expect(seen == ["b1", "b2"])
         }
