@@ -24,14 +24,14 @@ extension ServiceSync {
         var staged: Set<UInt32>
     }
 
-    /// Decides which of the tables the sync looks at (`touched`'s; nil: all) are written
-    /// provisional, given what the maps hold (`current`): in id order, full tables while
-    /// `budget` lasts, after the replacements of full or unknown tables, which are always full.
-    /// While some service is on a provisional table (`current` has one), the written tables and
-    /// frontends outside `touched` are the current ones: the plan has those full.
-    static func stage(_ planned: PlannedServices, current: PlannedServices, touched: ServiceDelta?,
+    /// Decides which of the tables the sync looks at (`ids`: `touched`'s, or all when it is
+    /// nil) are written provisional, given what the maps hold (`current`): in id order, full
+    /// tables while `budget` lasts, after the replacements of full or unknown tables, which are
+    /// always full. While some service is on a provisional table (`current` has one), the
+    /// written tables and frontends outside `touched` are the current ones: the plan has those
+    /// full.
+    static func stage(_ planned: PlannedServices, current: PlannedServices, touched: ServiceDelta?, ids: [UInt32],
                       currentHasProvisional: Bool, budget: Int) -> StagedPlan {
-        let ids = touched.map { Array($0.tables) } ?? Array(Set(planned.tables.keys).union(current.tables.keys))
         let staged = staged(planned, current: current, ids: ids, budget: budget)
         var written = planned
         if let touched, currentHasProvisional || !staged.isEmpty {

@@ -123,7 +123,7 @@ final class ServiceSync {
         if upgrading, touched != nil { touched?.formUnion(nextProvisionalEntries(in: current.services)) }
         let tableIDs = touched.map { Array($0.tables) } ?? Array(Set(planned.tables.keys).union(current.services.tables.keys))
         let staging = tablesPerSync.map { budget in
-            Self.stage(planned, current: current.services, touched: touched,
+            Self.stage(planned, current: current.services, touched: touched, ids: tableIDs,
                        currentHasProvisional: !provisionalTables.isEmpty, budget: budget)
         }
         let written = staging?.written ?? planned

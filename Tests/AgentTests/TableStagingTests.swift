@@ -44,9 +44,12 @@ struct TableStagingTests {
 
     static func stage(_ planned: PlannedServices, current: PlannedServices = PlannedServices(),
                       touched: ServiceDelta? = nil, budget: Int) -> ServiceSync.StagedPlan {
-        ServiceSync.stage(planned, current: current, touched: touched,
-                          currentHasProvisional: current.tables.values.contains { $0.size == ServiceSync.provisionalTableSize },
-                          budget: budget)
+        let ids = touched.map { Array($0.tables) } ?? Array(Set(planned.tables.keys).union(current.tables.keys))
+        return ServiceSync.stage(planned, current: current, touched: touched, ids: ids,
+                                 currentHasProvisional: current.tables.values.contains {
+                                     $0.size == ServiceSync.provisionalTableSize
+                                 },
+                                 budget: budget)
     }
 
     static func tableSize(of id: UInt32, in plan: PlannedServices) -> UInt32? {
