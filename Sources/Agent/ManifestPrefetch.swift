@@ -100,9 +100,7 @@ final class ManifestPrefetch: Sendable {
                 return state.pending.contains(name) ? name : nil
             }) else { continue }
             guard case .contents(let contents) = directory.read(name) else { continue }
-            let decoded = Decoded { () throws(ManifestError) -> [Manifest] in
-                try ManifestDecoder.decode(contents: contents, file: directory.path + "/" + name)
-            }
+            let decoded = ManifestStore.decode(path: directory.path + "/" + name, contents: contents)
             // Taken while it was decoded: the reconciler decoded it itself.
             state.withLock { state in
                 if state.pending.remove(name) != nil { state.done[name] = (contents, decoded) }

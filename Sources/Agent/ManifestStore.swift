@@ -40,9 +40,12 @@ struct ManifestStore {
     /// Decodes files on every core: decoding is pure, and at 10,000 files it is
     /// most of a full load. Results in the order given.
     static func decode(_ files: [(path: String, contents: String)]) -> [Result<[Manifest], ManifestError>] {
-        files.concurrentMap { file in
-            Result { () throws(ManifestError) -> [Manifest] in try ManifestDecoder.decode(contents: file.contents, file: file.path) }
-        }
+        files.concurrentMap { decode(path: $0.path, contents: $0.contents) }
+    }
+
+    /// One file's manifests or its error, as the store takes them.
+    static func decode(path: String, contents: String) -> Result<[Manifest], ManifestError> {
+        Result { () throws(ManifestError) -> [Manifest] in try ManifestDecoder.decode(contents: contents, file: path) }
     }
 
     /// Puts what decoding `contents` of `name` gave in force, or records its
