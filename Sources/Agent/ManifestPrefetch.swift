@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Glibc
 import Model
 import Synchronization
@@ -31,18 +32,12 @@ final class ManifestPrefetch: Sendable {
 
     init(directory: PolicyDirectory) {
         self.directory = directory
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var handle = pthread_t()
-        pthread_create(&handle, nil, { raw in
-            guard let raw else { return nil }
-            let prefetch = Unmanaged<ManifestPrefetch>.fromOpaque(raw).takeRetainedValue()
+        Thread { [self] in
             // Below the reconciler: it decodes in the reconciler's idle time, not instead of it
             // (Linux keeps nice values per thread; 0 names the calling one).
             setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-            prefetch.run()
-            return nil
-        }, box)
-        pthread_detach(handle)
+            run()
+        }.start()
     }
 
     /// Queues `names` (from the watcher's thread) to be read and decoded.
